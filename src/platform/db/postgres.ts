@@ -1,0 +1,109 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { type Db, parseInt8, parseTimestamptz, type Queryable, type Tx, TYPE_OIDS } from './port.ts';
+
+const typeOverrides = new pg.TypeOverrides();
+typeOverrides.setTypeParser(TYPE_OIDS.int8, parseInt8);
+typeOverrides.setTypeParser(TYPE_OIDS.date, (v: string) => v);
+typeOverrides.setTypeParser(TYPE_OIDS.timestamptz, parseTimestamptz);
+typeOverrides.setTypeParser(TYPE_OIDS.timestamp, (v: string) => parseTimestamptz(`${v}+00`));
+typeOverrides.setTypeParser(TYPE_OIDS.numeric, (v: string) => v);
+
+type Client = pg.PoolClient | pg.Pool;
+
+function queryable(client: Client): Queryable {
+  return {
+    async query(sql, params = []) {
+      const res = await client.query(sql, [...params]);
+      return res.rows;
+    },
+    async execute(sql, params = []) {
+      const res = await client.query(sql, [...params]);
+      return res.rowCount ?? 0;
+    },
+    async exec(sql) {
+      await client.query(sql);
+    },
+    async copyCsv(target, csv) {
+      const run = async (c: pg.PoolClient) => {
+        const stream = c.query(copyStreams.from(`COPY ${target} FROM STDIN WITH (FORMAT csv)`));
+        await pipeline(Readable.from([csv]), stream);
+      };
+      if (client instanceof pg.Pool) {
+        const c = await client.connect();
+        try {
+          await run(c);
+        } finally {
+          c.release();
+        }
+      } else {
+        await run(client);
+      }
+    },
+  };
+}
+
+/** Removes the password from a connection URL so it can be shown or logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    types: typeOverrides,
+    // pg needs an explicit user when the environment has no USER (as in CI containers).
+    user: new URL(url).username || process.env.PGUSER || 'postgres',
+    options: '-c TimeZone=UTC',
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  // Fail fast with a clear message if the server is not there.
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    engine: 'postgres',
+    location: redactUrl(url),
+    ...queryable(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Tx = { engine: 'postgres', ...queryable(client) };
+        const result = await work(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withAdvisoryLock(key, work) {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await work(queryable(client));
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
