@@ -4,21 +4,38 @@
  * unreachable server into a failure instead of a skip). Each suite gets a fresh, migrated
  * database: a PGlite cloned from a migrated snapshot, or a new PostgreSQL database.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
-import { migrate } from '../../src/platform/db/migrate.ts';
+import { listMigrations, migrate } from '../../src/platform/db/migrate.ts';
 import { openPglite } from '../../src/platform/db/pglite.ts';
 import type { Db, Engine } from '../../src/platform/db/port.ts';
 import { openPostgres } from '../../src/platform/db/postgres.ts';
 
 let snapshot: Promise<Blob> | undefined;
 
+/**
+ * Creating a PGlite cluster (initdb in WebAssembly) takes seconds; loading a tarball of a
+ * migrated one takes about one. The tarball is cached on disk, keyed by the migrations'
+ * content, so every test process after the first starts from it.
+ */
 async function migratedSnapshot(): Promise<Blob> {
   snapshot ??= (async () => {
+    const hash = createHash('sha256');
+    for (const m of listMigrations()) hash.update(m.version).update(m.sql);
+    const dir = join('node_modules', '.cache', 'dunwell-test');
+    const file = join(dir, `pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
     const db = await openPglite('memory://');
     await migrate(db);
     const blob = await db.dump();
     await db.close();
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
+    renameSync(tmp, file); // atomic: a concurrent process sees the whole file or none
     return blob;
   })();
   return snapshot;
