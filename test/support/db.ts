@@ -116,3 +116,12 @@ export function describeEachEngine(title: string, body: (db: () => Db, engine: E
     });
   }
 }
+
+/**
+ * Materialises a migrated embedded store in `dir` from the cached snapshot, so a CLI test
+ * that spawns `./bin/dunwell --db dir` skips the seconds of initdb a fresh directory costs.
+ */
+export async function seedDataDir(dir: string): Promise<void> {
+  const db = await openPglite(dir, { loadDataDir: await migratedSnapshot() });
+  await db.close();
+}

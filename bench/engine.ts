@@ -1,0 +1,289 @@
+/**
+ * `dunwell bench engine [--customers N] [--invoices N] [--engines pglite,postgres] [--keep] [--pg-url URL]`
+ *
+ * Builds a ledger directly with SQL generate_series (default 100,000 customers and 1,000,000
+ * open invoices whose due dates spread over 150 days around the run day), applies the default
+ * campaigns, then times the real CLI path `./bin/dunwell run --date D --no-send --json` in a
+ * child process (its peak RSS sampled from /proc/<pid>/status VmHWM) for two days:
+ *   - day 1: the first run over the whole ledger (R3 catch-up writes a skipped slot for every
+ *     step an old invoice can no longer get — the heaviest day there is);
+ *   - day 2: the next day (the steady state: only the slots due that day).
+ * Next to it, in the same run and on the same engine: a bare SQL pass that reads the same open
+ * invoice rows through a cursor, and the start-up cost of the CLI (a trivial command on the
+ * same database), which the engine figures are also given without.
+ * Prints a table and writes bench-results/engine.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DEFAULT_CAMPAIGNS_PATH } from '../src/campaigns/definition.ts';
+import { applyCampaignFile } from '../src/campaigns/store.ts';
+import { parseFlags } from '../src/cli/command.ts';
+import { addDays } from '../src/ledger/dates.ts';
+import { type Db, openDatabase } from '../src/platform/db/index.ts';
+import { UsageError } from '../src/platform/errors.ts';
+import type { BenchContext } from './support/context.ts';
+import { formatBytes, type MeasuredRun, runMeasured, timed } from './support/measure.ts';
+import { BENCH_DATA, formatTable, REPO_ROOT, writeResult } from './support/report.ts';
+
+export const summary = 'plan and write one engine day over N customers / M invoices vs a bare SQL pass';
+
+/** A Wednesday; due dates run from D − 120 to D + 29. */
+const DAY_ONE = '2026-11-25';
+const DAY_TWO = addDays(DAY_ONE, 1);
+
+export async function generate(db: Db, customers: number, invoices: number): Promise<void> {
+  await db.exec(`
+    INSERT INTO customers (external_id, name, tags, priority, created_at)
+      SELECT 'C' || g, 'Customer ' || g,
+             CASE WHEN g % 20 = 0 THEN '{key-account}'::text[] ELSE '{}'::text[] END,
+             CASE WHEN g % 10 = 0 THEN 'high' ELSE 'normal' END,
+             '2025-01-01T08:00:00Z'
+        FROM generate_series(1, ${customers}) g;
+    INSERT INTO contacts (external_id, customer_id, name, email, role)
+      SELECT 'K' || c.id, c.id, 'Accounts payable', 'ap' || c.id || '@customer' || c.id || '.example', 'billing'
+        FROM customers c WHERE c.id % 50 <> 0;
+    INSERT INTO contacts (external_id, customer_id, name, email, role, receives_dunning)
+      SELECT 'KK' || c.id, c.id, 'Key contact', 'boss' || c.id || '@customer' || c.id || '.example', 'key', false
+        FROM customers c WHERE c.id % 3 = 0;
+  `);
+  // Inserted in slices so neither engine holds one enormous statement.
+  const slice = 250_000;
+  for (let from = 1; from <= invoices; from += slice) {
+    const to = Math.min(invoices, from + slice - 1);
+    await db.exec(`
+      INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount)
+        SELECT 'INV-' || g, (SELECT min(id) FROM customers) + (g * 7919) % ${customers}, 'INV-' || g,
+               date '${DAY_ONE}' - 120 + (g % 150) - 30, date '${DAY_ONE}' - 120 + (g % 150),
+               CASE WHEN g % 17 = 0 THEN 'USD' ELSE 'EUR' END, 1000 + (g * 37) % 500000
+          FROM generate_series(${from}, ${to}) g;
+    `);
+  }
+  await db.exec('ANALYZE');
+  await db.exec('CHECKPOINT');
+}
+
+/** Reads every open invoice row (the columns the engine reads) through a cursor. */
+async function barePass(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.exec(`DECLARE bare CURSOR FOR
+      SELECT id, customer_id, number, currency, issue_date, due_date, amount, open_balance, disputed, on_hold
+        FROM invoices WHERE open_balance > 0 AND status = 'open' ORDER BY customer_id, due_date, id`);
+    let rows = 0;
+    for (;;) {
+      const chunk = await tx.query('FETCH FORWARD 20000 FROM bare');
+      rows += chunk.length;
+      if (chunk.length < 20000) break;
+    }
+    await tx.exec('CLOSE bare');
+    return rows;
+  });
+}
+
+function dunwell(args: string[]): Promise<MeasuredRun> {
+  return runMeasured(join(REPO_ROOT, 'bin', 'dunwell'), args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DUNWELL_NOW: `${DAY_ONE}T12:00:00Z` },
+  });
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url, user: new URL(url).username || 'postgres' });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+interface EngineFigures {
+  engine: string;
+  customers: number;
+  invoices: number;
+  generate_seconds: number;
+  bare_pass_seconds: number;
+  bare_pass_rows: number;
+  startup_seconds: number;
+  days: {
+    date: string;
+    run_seconds: number;
+    engine_seconds: number;
+    ratio_to_bare: number;
+    peak_rss_bytes: number | null;
+    result: unknown;
+    firings_written: number;
+  }[];
+}
+
+async function benchEngine(
+  engine: 'pglite' | 'postgres',
+  target: string,
+  customers: number,
+  invoices: number,
+  note: (line: string) => void,
+): Promise<EngineFigures> {
+  note(
+    `[${engine}] generating ${customers.toLocaleString('en-US')} customers, ${invoices.toLocaleString('en-US')} invoices…`,
+  );
+  let db = await openDatabase(target);
+  const gen = await timed(async () => {
+    await generate(db, customers, invoices);
+    await applyCampaignFile(db, {
+      text: readFileSync(DEFAULT_CAMPAIGNS_PATH, 'utf8'),
+      fileName: 'campaigns.yaml',
+      actor: 'bench',
+    });
+  });
+  note(`[${engine}] generated in ${gen.seconds.toFixed(1)} s; bare pass…`);
+  await barePass(db); // warm the cache like the engine's second read would be
+  const bare = await timed(() => barePass(db));
+  await db.close();
+
+  // The CLI's own start-up (process, tsx, opening and checking the database), measured on the
+  // same database with a command that reads nothing.
+  const startup = await dunwell([
+    'outbox',
+    'list',
+    '--status',
+    'sending',
+    '--date',
+    '1900-01-01',
+    '--json',
+    '--db',
+    target,
+  ]);
+  if (startup.code !== 0) throw new Error(`start-up probe failed: ${startup.stderr}`);
+
+  const days: EngineFigures['days'] = [];
+  for (const date of [DAY_ONE, DAY_TWO]) {
+    note(`[${engine}] dunwell run --date ${date}…`);
+    const run = await dunwell(['run', '--date', date, '--no-send', '--json', '--db', target]);
+    if (run.code !== 0) throw new Error(`dunwell run failed (${run.code}): ${run.stderr}`);
+    db = await openDatabase(target);
+    const [f] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM engine_firings WHERE fired_on = $1',
+      [date],
+    );
+    await db.close();
+    const engineSeconds = Math.max(0, run.seconds - startup.seconds);
+    days.push({
+      date,
+      run_seconds: run.seconds,
+      engine_seconds: engineSeconds,
+      ratio_to_bare: engineSeconds / bare.seconds,
+      peak_rss_bytes: run.peakRss,
+      result: JSON.parse(run.stdout),
+      firings_written: f?.n ?? 0,
+    });
+  }
+  return {
+    engine,
+    customers,
+    invoices,
+    generate_seconds: gen.seconds,
+    bare_pass_seconds: bare.seconds,
+    bare_pass_rows: bare.value,
+    startup_seconds: startup.seconds,
+    days,
+  };
+}
+
+function positive(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`${flag} "${text}" is not a positive whole number`);
+  return Number(text);
+}
+
+export async function run(ctx: BenchContext): Promise<number> {
+  const { values } = parseFlags(ctx.argv, {
+    customers: { type: 'string' },
+    invoices: { type: 'string' },
+    engines: { type: 'string' },
+    keep: { type: 'boolean' },
+    'pg-url': { type: 'string' },
+  });
+  const customers = positive(values.customers, 100_000, '--customers');
+  const invoices = positive(values.invoices, 1_000_000, '--invoices');
+  const engines = (values.engines ?? 'pglite,postgres').split(',').map((e) => e.trim());
+  for (const e of engines) {
+    if (e !== 'pglite' && e !== 'postgres')
+      throw new UsageError(`--engines: unknown engine "${e}" (pglite, postgres)`);
+  }
+  const adminUrl = values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const results: EngineFigures[] = [];
+  for (const engine of engines as ('pglite' | 'postgres')[]) {
+    if (engine === 'pglite') {
+      const dir = join(BENCH_DATA, 'engine-pglite');
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        results.push(await benchEngine('pglite', dir, customers, invoices, (l) => ctx.note(l)));
+      } finally {
+        if (!values.keep) rmSync(dir, { recursive: true, force: true });
+      }
+    } else {
+      const name = `dunwell_bench_engine_${process.pid}`;
+      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      try {
+        results.push(await benchEngine('postgres', url.toString(), customers, invoices, (l) => ctx.note(l)));
+      } finally {
+        if (!values.keep) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+    }
+  }
+  const goals = { ratio_to_bare: 1.5, postgres_seconds: 10, pglite_seconds: 30, postgres_peak_rss_mb: 512 };
+  const path = writeResult('engine', { customers, invoices, goals, results, git: gitHead() });
+  if (ctx.json) {
+    ctx.printJson({ customers, invoices, goals, results, file: path });
+    return 0;
+  }
+  const rows = results.flatMap((r) =>
+    r.days.map((d) => {
+      const res = d.result as { messages: number; tasks: number; skipped: number };
+      return [
+        `${r.engine} ${d.date === DAY_ONE ? 'day 1 (first run)' : 'day 2 (next day)'}`,
+        d.run_seconds.toFixed(2),
+        d.engine_seconds.toFixed(2),
+        r.bare_pass_seconds.toFixed(2),
+        `${d.ratio_to_bare.toFixed(2)}×`,
+        formatBytes(d.peak_rss_bytes),
+        String(res.messages),
+        String(res.tasks),
+        String(d.firings_written),
+      ];
+    }),
+  );
+  ctx.print(
+    formatTable(
+      [
+        'engine / day',
+        'run s',
+        'w/o start-up s',
+        'bare pass s',
+        'ratio',
+        'peak RSS',
+        'messages',
+        'tasks',
+        'slots written',
+      ],
+      rows,
+    ),
+  );
+  ctx.print(
+    `start-up of the CLI (subtracted): ${results.map((r) => `${r.engine} ${r.startup_seconds.toFixed(2)} s`).join(', ')}`,
+  );
+  ctx.print(
+    `goals: ≤ 1.5× the bare pass, ≤ 10 s on PostgreSQL, ≤ 30 s on PGlite, ≤ 512 MB peak RSS on PostgreSQL`,
+  );
+  ctx.print(`results: ${path}`);
+  return 0;
+}
+
+function gitHead(): string | null {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}

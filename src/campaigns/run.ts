@@ -1,0 +1,498 @@
+/**
+ * The daily engine run (the shell around the pure planner): refresh promises, cancel planned
+ * messages whose invoices were paid (R6), then for each batch of customers load the planner's
+ * input with set-based SQL, call planDay, and write its messages, tasks and slot firings in
+ * one transaction per batch.
+ *
+ * Why two runs at once cannot duplicate anything (R2):
+ * 1. Each batch transaction first takes a transaction-scoped advisory lock (one key for the
+ *    whole engine) and only then loads the batch. A second run waits for the first batch
+ *    transaction to commit, loads afterwards, sees the slots the first one wrote as prior
+ *    firings, and plans nothing for them. Loading inside the lock is what makes this work: a
+ *    decision is never based on a snapshot older than the latest committed firing.
+ * 2. Independently, every slot is a row with `slot_key UNIQUE` and a UNIQUE (invoice,
+ *    campaign, step, occurrence). Messages and tasks are written in the same transaction as
+ *    the slots they carry, so if anything ever bypassed the lock (another tool, a bug), the
+ *    duplicate slot would abort the whole batch — its message and task included — and the
+ *    batch is loaded and planned again, now seeing the other writer's slots.
+ * A crash between batches leaves finished batches committed; re-running plans only the rest.
+ */
+import type { CalendarDate } from '../ledger/dates.ts';
+import { type PromiseTransition, promiseTransitions, refreshPromises } from '../ledger/promises.ts';
+import {
+  attachmentNames,
+  cancelObsoleteMessages,
+  findObsoleteMessages,
+  type OutboxView,
+} from '../messages/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Queryable, Tx } from '../platform/db/index.ts';
+import type { TaskView } from '../tasks/tasks.ts';
+import {
+  type CustomerBatch,
+  customerBatches,
+  DEFAULT_BATCH_SIZE,
+  type EngineContext,
+  loadEngineContext,
+  loadPlannerInput,
+  organisationToday,
+} from './load.ts';
+import { planDay } from './planner/index.ts';
+import { stepSlotOffsets } from './planner/slots.ts';
+import type { BrokenPromise, DayPlan, FiringDecision, PlannerInput } from './planner/types.ts';
+
+/** Any constant works; every Dunwell process must use the same one. */
+const ENGINE_LOCK = 'dunwell.engine.plan';
+
+export interface RunOptions {
+  /** The local day to plan; default: today in the organisation's time zone. */
+  date?: CalendarDate | undefined;
+  dryRun?: boolean;
+  /** Plan only these customers (the scheduler); default: every customer. */
+  customerIds?: readonly number[] | undefined;
+  /** Who runs it, for engine_runs and the timeline: 'cli', 'api:<key>', 'scheduler'. */
+  actor: string;
+  clock: Clock;
+  batchSize?: number;
+  /** Return the planned messages and tasks (dry runs print them); off for big runs. */
+  collect?: boolean;
+  /** Called after each batch (progress bars). */
+  onBatch?: (done: number, total: number) => void;
+}
+
+/** PRODUCT §2.2's run object plus what the CLI and API show beside it. */
+export interface RunResult {
+  date: CalendarDate;
+  messages: number;
+  tasks: number;
+  skipped: number;
+  cancelled: number;
+  detail: {
+    runId: number | null;
+    dryRun: boolean;
+    customers: number;
+    batches: number;
+    /** Firing steps held back today (R5 throttle, R8 calendar), per customer and campaign. */
+    waits: number;
+    promises: { kept: number; partial: number; broken: number };
+    /** Set when no campaign file was ever applied (then nothing is planned). */
+    noCampaigns: boolean;
+    /** With `collect`: what was (or, in a dry run, would be) written. */
+    outbox?: OutboxView[];
+    taskList?: PlannedTaskView[];
+  };
+}
+
+/** The §2.2 outbox shape of a planned message (id null until it is written). */
+export function plannedMessageView(m: DayPlan['messages'][number], id: number | null = null): OutboxView {
+  const numbers = m.invoices.map((i) => i.number);
+  return {
+    id,
+    customer_external_id: m.customerExternalId,
+    campaign: m.campaignKey,
+    step: m.stepKey,
+    template: m.template,
+    language: m.language,
+    planned_for: m.plannedFor,
+    status: 'planned',
+    to: m.to.map((r) => r.email),
+    cc: m.cc.map((r) => r.email),
+    invoices: numbers,
+    subject: null,
+    attachments: attachmentNames(m.attach, numbers, m.plannedFor),
+    message_id: null,
+  };
+}
+
+/** A task as §2.2 shows it; id null in forecasts and dry runs (nothing was written). */
+export type PlannedTaskView = Omit<TaskView, 'id'> & { id: number | null };
+
+/** The §2.2 task shape of a planned task; `numbers` maps invoice ids to numbers. */
+export function plannedTaskView(
+  t: DayPlan['tasks'][number],
+  numbers: ReadonlyMap<number, string>,
+  id: number | null = null,
+): PlannedTaskView {
+  return {
+    id,
+    customer_external_id: t.customerExternalId,
+    kind: t.kind,
+    title: t.title,
+    due: t.due,
+    status: 'open',
+    invoices: t.invoiceIds.map((i) => numbers.get(i) ?? String(i)),
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}
+
+export async function runEngine(db: Db, options: RunOptions): Promise<RunResult> {
+  const date = options.date ?? (await organisationToday(db, options.clock));
+  const dryRun = options.dryRun ?? false;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+
+  let runId: number | null = null;
+  if (!dryRun) {
+    const [row] = await db.query<{ id: number }>(
+      'INSERT INTO engine_runs (run_date, actor, customer_count) VALUES ($1, $2, $3) RETURNING id',
+      [date, options.actor, options.customerIds ? options.customerIds.length : null],
+    );
+    runId = row!.id;
+  }
+  const result: RunResult = {
+    date,
+    messages: 0,
+    tasks: 0,
+    skipped: 0,
+    cancelled: 0,
+    detail: {
+      runId,
+      dryRun,
+      customers: 0,
+      batches: 0,
+      waits: 0,
+      promises: { kept: 0, partial: 0, broken: 0 },
+      noCampaigns: false,
+      ...(options.collect ? { outbox: [], taskList: [] } : {}),
+    },
+  };
+
+  try {
+    // 1. Promises (R6): kept, partial or broken as of D. A dry run computes the same without writing.
+    const transitions: PromiseTransition[] = dryRun
+      ? await promiseTransitions(db, date)
+      : await refreshPromises(db, date, 'engine');
+    for (const t of transitions) result.detail.promises[t.status]++;
+    const newlyBroken: BrokenPromise[] = dryRun
+      ? transitions
+          .filter((t) => t.status === 'broken')
+          .map((t) => ({
+            promiseId: t.promiseId,
+            customerId: t.customerId,
+            invoiceId: t.invoiceId,
+            brokenOn: t.settledOn,
+          }))
+      : [];
+
+    // 2. R6's paid check on what is planned but unsent. Before planning, because cancelled
+    // messages no longer count against the throttle (R5).
+    let cancelledIds: number[] = [];
+    if (dryRun) {
+      cancelledIds = await findObsoleteMessages(db, date, null);
+      result.cancelled = cancelledIds.length;
+    } else {
+      result.cancelled = await db.transaction((tx) => cancelObsoleteMessages(tx, date, { actor: 'engine' }));
+    }
+
+    // 3. Plan and write, batch by batch.
+    const ctx = await loadEngineContext(db, date, {
+      brokenPromises: newlyBroken,
+      cancelledMessageIds: new Set(cancelledIds),
+    });
+    result.detail.noCampaigns = !ctx.hasCampaigns;
+    const batches = await customerBatches(db, batchSize, options.customerIds);
+    result.detail.batches = batches.length;
+    let done = 0;
+    for (const batch of batches) {
+      if (dryRun) {
+        const input = await loadPlannerInput(db, ctx, batch);
+        tally(result, input, planDay(input), null, options.collect ?? false);
+      } else {
+        await planAndWriteBatch(db, ctx, batch, runId!, result, options.collect ?? false);
+      }
+      options.onBatch?.(++done, batches.length);
+    }
+
+    if (!dryRun) {
+      await db.execute(
+        `UPDATE engine_runs SET status = 'finished', finished_at = now(), messages = $2, tasks = $3,
+                skipped = $4, cancelled = $5 WHERE id = $1`,
+        [runId, result.messages, result.tasks, result.skipped, result.cancelled],
+      );
+    }
+    return result;
+  } catch (err) {
+    if (runId !== null) {
+      await db
+        .execute(`UPDATE engine_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [
+          runId,
+          (err as Error).message.slice(0, 2000),
+        ])
+        .catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/** Counts a batch's plan into the result (and collects its views when asked). */
+function tally(
+  result: RunResult,
+  input: PlannerInput,
+  plan: DayPlan,
+  ids: { messages: number[]; tasks: number[] } | null,
+  collect: boolean,
+): void {
+  result.detail.customers += input.customers.length;
+  result.messages += plan.messages.length;
+  result.tasks += plan.tasks.length;
+  result.detail.waits += plan.waits.length;
+  for (const f of plan.firings) if (f.outcome === 'skipped') result.skipped++;
+  if (collect) {
+    const numbers = new Map(input.invoices.map((i) => [i.id, i.number]));
+    plan.messages.forEach((m, i) => {
+      result.detail.outbox!.push(plannedMessageView(m, ids?.messages[i] ?? null));
+    });
+    plan.tasks.forEach((t, i) => {
+      result.detail.taskList!.push(plannedTaskView(t, numbers, ids?.tasks[i] ?? null));
+    });
+  }
+}
+
+async function planAndWriteBatch(
+  db: Db,
+  ctx: EngineContext,
+  batch: CustomerBatch,
+  runId: number,
+  result: RunResult,
+  collect: boolean,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const written = await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ENGINE_LOCK]);
+        const input = await loadPlannerInput(tx, ctx, batch);
+        const plan = planDay(input);
+        const ids = await writePlan(tx, input, plan, runId);
+        return { input, plan, ids };
+      });
+      tally(result, written.input, written.plan, written.ids, collect);
+      return;
+    } catch (err) {
+      if (isUniqueViolation(err) && attempt < 3) continue;
+      throw err;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing: COPY (CSV) into the tables, ids allocated up front from the identity sequences so
+// messages, tasks and firings can reference each other without a round trip per row.
+
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text =
+    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+function csv(rows: readonly unknown[][]): string {
+  let out = '';
+  for (const row of rows) out += `${row.map(csvField).join(',')}\n`;
+  return out;
+}
+
+/** A PostgreSQL array literal of plain tokens (keys, numbers). */
+function pgArray(values: readonly (string | number)[]): string {
+  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+/**
+ * The rows a plan's slot decisions become. Invoice skips of one (invoice, campaign) collapse
+ * into the highest skipped slot, the lower ones listed in also_skipped (see the migration):
+ * the planner never looks below the highest recorded slot, so nothing is lost for planning,
+ * and the history keeps every key.
+ */
+function firingRows(
+  input: PlannerInput,
+  plan: DayPlan,
+): { f: FiringDecision; offset: number | null; alsoSkipped: string[] }[] {
+  // Slot offsets per campaign and step, computed once per plan (there are ~10 per campaign).
+  const offsets = new Map<string, number[]>();
+  for (const c of input.campaigns)
+    for (const step of c.steps) offsets.set(`${c.key}\u0000${step.key}`, stepSlotOffsets(step));
+  const offsetOf = (f: FiringDecision): number | null =>
+    f.invoiceId === null ? null : (offsets.get(`${f.campaignKey}\u0000${f.stepKey}`)?.[f.occurrence] ?? null);
+  const rows: { f: FiringDecision; offset: number | null; alsoSkipped: string[] }[] = [];
+  const skipGroups = new Map<string, { f: FiringDecision; offset: number | null; alsoSkipped: string[] }>();
+  for (const f of plan.firings) {
+    const offset = offsetOf(f);
+    if (f.outcome !== 'skipped' || f.invoiceId === null || offset === null) {
+      rows.push({ f, offset, alsoSkipped: [] });
+      continue;
+    }
+    const group = `${f.invoiceId}\u0000${f.campaignKey}`;
+    const held = skipGroups.get(group);
+    if (!held) {
+      const row = { f, offset, alsoSkipped: [] as string[] };
+      skipGroups.set(group, row);
+      rows.push(row);
+    } else if (offset > (held.offset ?? Number.NEGATIVE_INFINITY)) {
+      held.alsoSkipped.push(held.f.key);
+      held.f = f;
+      held.offset = offset;
+    } else {
+      held.alsoSkipped.push(f.key);
+    }
+  }
+  return rows;
+}
+
+async function allocateIds(tx: Queryable, table: string, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const rows = await tx.query<{ id: number }>(
+    `SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2)`,
+    [table, count],
+  );
+  return rows.map((r) => r.id);
+}
+
+async function writePlan(
+  tx: Tx,
+  input: PlannerInput,
+  plan: DayPlan,
+  runId: number,
+): Promise<{ messages: number[]; tasks: number[] }> {
+  const messageIds = await allocateIds(tx, 'outbox_messages', plan.messages.length);
+  const taskIds = await allocateIds(tx, 'tasks', plan.tasks.length);
+
+  if (plan.messages.length > 0) {
+    await tx.copyCsv(
+      'outbox_messages (id, customer_id, run_id, campaign_key, campaign_version_id, step_key, template, language, dunning, planned_for, to_recipients, cc_recipients, attach)',
+      csv(
+        plan.messages.map((m, i) => [
+          messageIds[i],
+          m.customerId,
+          runId,
+          m.campaignKey,
+          m.campaignVersionId ?? null,
+          m.stepKey,
+          m.template,
+          m.language,
+          m.dunning,
+          m.plannedFor,
+          m.to,
+          m.cc,
+          pgArray(m.attach),
+        ]),
+      ),
+    );
+    await tx.copyCsv(
+      'outbox_message_invoices (message_id, invoice_id, position, step_key, open_balance)',
+      csv(
+        plan.messages.flatMap((m, i) =>
+          m.invoices.map((inv, position) => [
+            messageIds[i],
+            inv.invoiceId,
+            position,
+            inv.stepKey,
+            inv.openBalance,
+          ]),
+        ),
+      ),
+    );
+  }
+  if (plan.tasks.length > 0) {
+    const versionOf = new Map(input.campaigns.map((c) => [c.key, c.versionId ?? null]));
+    await tx.copyCsv(
+      'tasks (id, customer_id, run_id, kind, title, due, invoice_ids, campaign_key, campaign_version_id, step_key)',
+      csv(
+        plan.tasks.map((t, i) => [
+          taskIds[i],
+          t.customerId,
+          runId,
+          t.kind,
+          t.title,
+          t.due,
+          pgArray(t.invoiceIds),
+          t.campaignKey,
+          t.campaignKey === null ? null : (versionOf.get(t.campaignKey) ?? null),
+          t.stepKey,
+        ]),
+      ),
+    );
+  }
+  if (plan.firings.length > 0) {
+    // A slot that is already taken raises a unique violation here: the whole batch (its
+    // messages and tasks included) rolls back and is planned again (see the top comment).
+    await tx.copyCsv(
+      'engine_firings (slot_key, customer_id, invoice_id, campaign_key, campaign_version_id, step_key, occurrence, slot_offset, fired_on, outcome, reason, also_skipped, run_id, message_id, task_id)',
+      csv(
+        firingRows(input, plan).map(({ f, offset, alsoSkipped }) => [
+          f.key,
+          f.customerId,
+          f.invoiceId,
+          f.campaignKey,
+          f.campaignVersionId ?? null,
+          f.stepKey,
+          f.occurrence,
+          offset,
+          plan.date,
+          f.outcome,
+          f.reason ?? null,
+          pgArray(alsoSkipped),
+          runId,
+          f.messageIndex === undefined ? null : messageIds[f.messageIndex],
+          f.taskIndex === undefined ? null : taskIds[f.taskIndex],
+        ]),
+      ),
+    );
+  }
+  // The customer's timeline: one event per planned message and per created task.
+  const events: unknown[][] = [
+    ...plan.messages.map((m, i) => [
+      'engine',
+      m.customerId,
+      'message.planned',
+      'outbox_message',
+      String(messageIds[i]),
+      {
+        run_id: runId,
+        campaign: m.campaignKey,
+        campaign_version_id: m.campaignVersionId ?? null,
+        step: m.stepKey,
+        template: m.template,
+        planned_for: m.plannedFor,
+        invoices: m.invoices.map((x) => x.number),
+      },
+    ]),
+    ...plan.tasks.map((t, i) => [
+      'engine',
+      t.customerId,
+      'task.created',
+      'task',
+      String(taskIds[i]),
+      { run_id: runId, kind: t.kind, title: t.title, due: t.due, campaign: t.campaignKey, step: t.stepKey },
+    ]),
+  ];
+  if (events.length > 0) {
+    await tx.copyCsv('audit_log (actor, customer_id, action, entity, entity_id, data)', csv(events));
+  }
+  return { messages: messageIds, tasks: taskIds };
+}
+
+/** Engine runs, newest first (the API's /runs). */
+export async function listRuns(
+  q: Queryable,
+  limit = 50,
+): Promise<
+  {
+    id: number;
+    date: CalendarDate;
+    actor: string;
+    status: string;
+    started_at: string;
+    finished_at: string | null;
+    messages: number;
+    tasks: number;
+    skipped: number;
+    cancelled: number;
+  }[]
+> {
+  return q.query(
+    `SELECT id, run_date AS date, actor, status, started_at, finished_at, messages, tasks, skipped, cancelled
+       FROM engine_runs ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { isCalendarDate } from '../../ledger/dates.ts';
+import { agingReport, DEFAULT_PERIOD_DAYS, metricsReport } from '../../reports/index.ts';
+import type { ApiApp, AppDeps } from '../app.ts';
+import { CalendarDateSchema, ErrorBody, Money } from '../schemas.ts';
+
+const AsOf = CalendarDateSchema.refine(isCalendarDate, { error: 'must be a date from 1900 to 2999' })
+  .optional()
+  .meta({ description: 'The day the report is as of (default: today in the organisation’s time zone)' });
+
+const PeriodDays = z.coerce
+  .number({ error: 'must be a positive whole number of days' })
+  .int({ error: 'must be a positive whole number of days' })
+  .min(1, { error: 'must be at least 1' })
+  .default(DEFAULT_PERIOD_DAYS)
+  .meta({
+    description: `Days of the period ending with as_of, for sales-based metrics (default ${DEFAULT_PERIOD_DAYS})`,
+  });
+
+const AgingAmounts = z.object({
+  current: Money,
+  '1-30': Money,
+  '31-60': Money,
+  '61-90': Money,
+  '91+': Money,
+  total: Money,
+});
+
+const AgingReportSchema = z
+  .object({
+    as_of: CalendarDateSchema,
+    currencies: z.record(z.string(), AgingAmounts).meta({ description: 'Per ISO 4217 currency code' }),
+  })
+  .meta({ id: 'AgingReport', description: 'Open receivables by days past due (as-of date − due date)' });
+
+const figure = (description: string) => z.number().nullable().meta({ description });
+
+const CurrencyMetrics = z.object({
+  ar: Money.meta({ description: 'AR: open balance at the end of as_of of invoices issued by then' }),
+  current_ar: Money.meta({ description: 'The part of AR not yet past due (due_date ≥ as_of)' }),
+  beginning_ar: Money.meta({ description: 'AR as of as_of − period_days' }),
+  credit_sales: Money.meta({ description: 'Invoices issued in (as_of − period_days, as_of]' }),
+  dso: figure('AR / credit sales × period_days; null without credit sales'),
+  countback_dso: figure('Days of sales, newest calendar month first, that add up to AR (at most 24 months)'),
+  best_possible_dso: figure('current AR / credit sales × period_days; null without credit sales'),
+  add: figure('Average days delinquent: DSO − best possible DSO'),
+  cei: figure(
+    'Collection effectiveness index, percent: (beginning AR + credit sales − AR) / ' +
+      '(beginning AR + credit sales − current AR) × 100; null when the denominator is 0',
+  ),
+  avg_days_to_pay: figure(
+    'Amount-weighted mean of closing date − issue date over invoices closed in the period',
+  ),
+  avg_days_late: figure('Amount-weighted mean of max(0, closing date − due date), same invoices'),
+});
+
+const MetricsReportSchema = z
+  .object({
+    as_of: CalendarDateSchema,
+    period_days: z.number().int(),
+    currencies: z.record(z.string(), CurrencyMetrics).meta({ description: 'Per ISO 4217 currency code' }),
+  })
+  .meta({ id: 'MetricsReport', description: 'AR metrics (numbers are not rounded)' });
+
+export default async function reports(app: ApiApp, deps: AppDeps): Promise<void> {
+  app.get(
+    '/api/v1/reports/aging',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Aging of receivables',
+        description:
+          'Open balance per currency at the end of as_of, bucketed by days past due: current (due ' +
+          'as_of or later), 1-30, 31-60, 61-90, 91+. Payments and credits count from their own dates. ' +
+          'Same document as `dunwell report aging --json`.',
+        querystring: z.object({ as_of: AsOf }),
+        response: { 200: AgingReportSchema, 400: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) => agingReport(deps.db, { asOf: request.query.as_of ?? (await deps.today()) }),
+  );
+
+  app.get(
+    '/api/v1/reports/metrics',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'AR metrics',
+        description:
+          'DSO, countback DSO, best possible DSO, ADD, CEI and average days to pay and late, per ' +
+          'currency, as of as_of over the period_days ending with it. Same document as ' +
+          '`dunwell report metrics --json`.',
+        querystring: z.object({ as_of: AsOf, period_days: PeriodDays }),
+        response: { 200: MetricsReportSchema, 400: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) =>
+      metricsReport(deps.db, {
+        asOf: request.query.as_of ?? (await deps.today()),
+        periodDays: request.query.period_days,
+      }),
+  );
+}

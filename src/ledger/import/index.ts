@@ -1,0 +1,293 @@
+/**
+ * Importing the ledger from the ERP (PRODUCT §2.1): customers, contacts, invoices, payments
+ * and credit notes from CSV or from JSON records (the REST API), upserted by external_id.
+ *
+ * One transaction per import. Rows are read as a stream, validated by a pure function
+ * (rows.ts) and bulk-loaded in batches into a TEMP staging table; references are resolved and
+ * the upsert done set-based in SQL (store.ts). Any rejected row rolls the whole import back
+ * unless `partial` is set; `dryRun` does everything and rolls back at the end. Memory stays
+ * bounded: one batch of staged rows plus at most MAX_REPORTED_ERRORS errors.
+ */
+import type { Db, Tx } from '../../platform/db/index.ts';
+import { UserError } from '../../platform/errors.ts';
+import type { CalendarDate, DateFormat } from '../dates.ts';
+import { readCsvRecords } from './reader.ts';
+import {
+  COLUMNS,
+  HeaderError,
+  type ImportKind,
+  isImportKind,
+  type RowError,
+  resolveHeader,
+  stagingLine,
+  validateRow,
+} from './rows.ts';
+import {
+  APPLIED_TARGET,
+  checkReferences,
+  createMissingCustomers,
+  createStaging,
+  dropRejected,
+  prepareStaging,
+  recordImportEvents,
+  STAGING_TARGET,
+  sqlErrors,
+  upsertRows,
+} from './store.ts';
+
+export { allocatePayment, numbersInReference } from '../allocation.ts';
+export { COLUMNS, IMPORT_KINDS, isImportKind, REQUIRED } from './rows.ts';
+export { customerCredit } from './store.ts';
+export type { ImportKind, RowError };
+
+export interface ImportOptions {
+  /** timeline actor: 'cli', 'api:<key name>', 'demo' */
+  actor: string;
+  /** from the shell's clock: date of adjustments */
+  today: CalendarDate;
+  dryRun?: boolean;
+  partial?: boolean;
+  createCustomers?: boolean;
+  dateFormat?: DateFormat;
+  /** source column name → canonical column name */
+  map?: Record<string, string>;
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface ImportResult {
+  kind: ImportKind;
+  /** data rows read (blank lines not counted) */
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** the first MAX_REPORTED_ERRORS row errors, by row */
+  rejected: RowError[];
+  /** how many rows were rejected (rejected may hold several errors per row, and is capped) */
+  rejectedRows: number;
+}
+
+/** Errors kept for the report; the rest are only counted. */
+export const MAX_REPORTED_ERRORS = 10_000;
+/** Rows per COPY into the staging table. */
+const BATCH_ROWS = 20_000;
+
+class Rollback extends Error {
+  constructor(readonly result: ImportResult) {
+    super('import rolled back');
+  }
+}
+
+/** CSV text or stream (UTF-8, optional BOM, ',' or ';' detected). The header is row 1. */
+export async function importCsv(
+  db: Db,
+  kind: ImportKind,
+  input: NodeJS.ReadableStream | string,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  assertKind(kind);
+  const records = readCsvRecords(input);
+  const first = await records.next();
+  if (first.done || first.value.every((f) => f.trim() === '')) {
+    await records.return(undefined);
+    throw new UserError(
+      `is empty or has no header row; the first line must name the columns (${COLUMNS[kind].join(', ')})`,
+    );
+  }
+  return runImport(db, kind, first.value, records, options);
+}
+
+/**
+ * The same validation and upsert for JSON records keyed by canonical column names (values
+ * string | number | boolean | null | string[]); row = 1-based position in the array.
+ */
+export async function importRecords(
+  db: Db,
+  kind: ImportKind,
+  records: readonly Record<string, unknown>[],
+  options: ImportOptions,
+): Promise<ImportResult> {
+  assertKind(kind);
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    for (const key of Object.keys(record)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        names.push(key);
+      }
+    }
+  }
+  if (names.length === 0 && records.length === 0) names.push(...COLUMNS[kind]);
+  records.forEach((record, i) => {
+    for (const [key, value] of Object.entries(record)) {
+      if (!isCellValue(value)) {
+        throw new UserError(
+          `record ${i + 1}, ${key}: must be a string, number, boolean, null or an array of strings`,
+        );
+      }
+    }
+  });
+  function* rows(): Generator<string[]> {
+    for (const record of records) yield names.map((name) => recordValue(name, record[name]));
+  }
+  // record i is row i (there is no header row to count)
+  return runImport(db, kind, names, rows(), options, -1);
+}
+
+function isCellValue(value: unknown): boolean {
+  return (
+    value === null ||
+    value === undefined ||
+    ['string', 'number', 'boolean'].includes(typeof value) ||
+    (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+  );
+}
+
+function recordValue(column: string, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  // tags are split on '|' and applied_to entries on ';'
+  if (Array.isArray(value)) return value.join(column === 'tags' ? '|' : ';');
+  return String(value);
+}
+
+function assertKind(kind: string): asserts kind is ImportKind {
+  if (!isImportKind(kind)) {
+    throw new UserError(
+      `unknown import kind "${kind}"; use customers, contacts, invoices, payments or credit-notes`,
+    );
+  }
+}
+
+async function runImport(
+  db: Db,
+  kind: ImportKind,
+  names: readonly string[],
+  rows: AsyncIterable<string[]> | Iterable<string[]>,
+  options: ImportOptions,
+  rowOffset = 0,
+): Promise<ImportResult> {
+  let header: ReturnType<typeof resolveHeader>;
+  try {
+    header = resolveHeader(kind, names, options.map ?? {});
+  } catch (err) {
+    if (err instanceof HeaderError) throw new UserError(err.message);
+    throw err;
+  }
+  const dateFormat = options.dateFormat ?? 'YYYY-MM-DD';
+  try {
+    return await db.transaction(async (tx) => {
+      const [org] = await tx.query<{ default_currency: string }>('SELECT default_currency FROM organisation');
+      const ctx = { defaultCurrency: (org?.default_currency ?? 'EUR').trim(), dateFormat };
+      await createStaging(tx, kind);
+
+      const errors: RowError[] = [];
+      let rejectedInFile = 0;
+      let read = 0;
+      let lineNo = 1 + rowOffset;
+      const loader = batchLoader(tx, kind);
+      for await (const fields of rows) {
+        lineNo++;
+        // a blank line is not a record (spreadsheets often end with some)
+        if (fields.every((f) => f.trim() === '')) continue;
+        read++;
+        const checked = validateRow(header, fields, lineNo, ctx);
+        if (checked.ok) await loader.add(checked.value);
+        else {
+          rejectedInFile++;
+          for (const e of checked.errors) if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
+        }
+        if (read % 1000 === 0) options.onProgress?.(read);
+      }
+      await loader.finish();
+      options.onProgress?.(read);
+
+      await prepareStaging(tx);
+      await checkReferences(tx, kind, options.createCustomers ?? false);
+      const found = await sqlErrors(tx, MAX_REPORTED_ERRORS);
+      const rejected = [...errors, ...found.errors]
+        .sort((a, b) => a.row - b.row)
+        .slice(0, MAX_REPORTED_ERRORS);
+      const rejectedRows = rejectedInFile + found.rows;
+      const none = { kind, rows: read, inserted: 0, updated: 0, unchanged: 0, rejected, rejectedRows };
+      if (rejectedRows > 0 && !options.partial) throw new Rollback(none);
+      if (found.rows > 0) await dropRejected(tx);
+      if (options.createCustomers && kind !== 'customers') {
+        await createMissingCustomers(tx, kind, options.actor);
+      }
+      const present = new Set(header.canonical.keys());
+      const { inserted, updated } = await upsertRows(
+        tx,
+        kind,
+        present,
+        header.custom.size > 0,
+        options.today,
+      );
+      await recordImportEvents(tx, kind, options.actor);
+      const result: ImportResult = {
+        kind,
+        rows: read,
+        inserted,
+        updated,
+        unchanged: read - rejectedRows - inserted - updated,
+        rejected,
+        rejectedRows,
+      };
+      if (options.dryRun) throw new Rollback(result);
+      return result;
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return err.result;
+    if (err instanceof UserError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22|23)/.test(code)) {
+      // a constraint the validation did not foresee: still nothing was written
+      throw new UserError(`the database refused the import (${(err as Error).message}); nothing was written`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Collects staged rows into COPY batches. With PostgreSQL, one batch is sent while the next
+ * is being parsed (the server does the COPY work in its own process).
+ */
+function batchLoader(tx: Tx, kind: ImportKind) {
+  let rows: string[] = [];
+  let applied: string[] = [];
+  let inflight: Promise<void> | null = null;
+  const target = STAGING_TARGET(kind);
+  const flush = async () => {
+    if (inflight) await inflight;
+    inflight = null;
+    if (rows.length === 0 && applied.length === 0) return;
+    const csv = rows.join('');
+    const appliedCsv = applied.join('');
+    rows = [];
+    applied = [];
+    const send = async () => {
+      if (csv !== '') await tx.copyCsv(target, csv);
+      if (appliedCsv !== '') await tx.copyCsv(APPLIED_TARGET, appliedCsv);
+    };
+    inflight = send();
+    // awaited before the next batch or at the end; until then keep it from being "unhandled"
+    inflight.catch(() => {});
+  };
+  return {
+    async add(row: {
+      row: number;
+      values: (string | number | boolean | null)[];
+      appliedTo: { number: string; amount: number | null }[];
+    }) {
+      rows.push(stagingLine(row));
+      row.appliedTo.forEach((entry, seq) => {
+        applied.push(`${row.row},${seq},"${entry.number.replace(/"/g, '""')}",${entry.amount ?? ''}\n`);
+      });
+      if (rows.length >= BATCH_ROWS) await flush();
+    },
+    async finish() {
+      await flush();
+      if (inflight) await inflight;
+    },
+  };
+}

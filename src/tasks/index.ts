@@ -1,0 +1,10 @@
+export {
+  completeTask,
+  getTask,
+  listTasks,
+  TASK_KINDS,
+  type TaskFilter,
+  type TaskKind,
+  type TaskStatus,
+  type TaskView,
+} from './tasks.ts';
