@@ -7,10 +7,13 @@
  * the upsert done set-based in SQL (store.ts). Any rejected row rolls the whole import back
  * unless `partial` is set; `dryRun` does everything and rolls back at the end. Memory stays
  * bounded: one batch of staged rows plus at most MAX_REPORTED_ERRORS errors.
+ *
+ * DUNWELL_IMPORT_PROFILE=1 prints the time of each phase to stderr (profile.ts).
  */
 import type { Db, Tx } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
 import type { CalendarDate, DateFormat } from '../dates.ts';
+import { type ImportProfile, importProfile } from './profile.ts';
 import { readCsvRecords } from './reader.ts';
 import {
   COLUMNS,
@@ -20,6 +23,7 @@ import {
   type RowError,
   resolveHeader,
   stagingLine,
+  type ValidRow,
   validateRow,
 } from './rows.ts';
 import {
@@ -86,15 +90,23 @@ export async function importCsv(
   options: ImportOptions,
 ): Promise<ImportResult> {
   assertKind(kind);
-  const records = readCsvRecords(input);
-  const first = await records.next();
-  if (first.done || first.value.every((f) => f.trim() === '')) {
-    await records.return(undefined);
+  const batches = readCsvRecords(input);
+  let first = await batches.next();
+  // the header is the first record; the parser yields no empty batches, but be safe
+  while (!first.done && first.value.length === 0) first = await batches.next();
+  const header = first.done ? undefined : first.value[0];
+  if (header === undefined || header.every((f) => f.trim() === '')) {
+    await batches.return(undefined);
     throw new UserError(
       `is empty or has no header row; the first line must name the columns (${COLUMNS[kind].join(', ')})`,
     );
   }
-  return runImport(db, kind, first.value, records, options);
+  const rest = (first.value as string[][]).slice(1);
+  async function* rows(): AsyncGenerator<string[][]> {
+    if (rest.length > 0) yield rest;
+    yield* batches;
+  }
+  return runImport(db, kind, header, rows(), options);
 }
 
 /**
@@ -128,8 +140,10 @@ export async function importRecords(
       }
     }
   });
-  function* rows(): Generator<string[]> {
-    for (const record of records) yield names.map((name) => recordValue(name, record[name]));
+  function* rows(): Generator<string[][]> {
+    for (let i = 0; i < records.length; i += 1000) {
+      yield records.slice(i, i + 1000).map((record) => names.map((name) => recordValue(name, record[name])));
+    }
   }
   // record i is row i (there is no header row to count)
   return runImport(db, kind, names, rows(), options, -1);
@@ -163,7 +177,7 @@ async function runImport(
   db: Db,
   kind: ImportKind,
   names: readonly string[],
-  rows: AsyncIterable<string[]> | Iterable<string[]>,
+  rows: AsyncIterable<string[][]> | Iterable<string[][]>,
   options: ImportOptions,
   rowOffset = 0,
 ): Promise<ImportResult> {
@@ -175,35 +189,49 @@ async function runImport(
     throw err;
   }
   const dateFormat = options.dateFormat ?? 'YYYY-MM-DD';
+  const profile = importProfile(process.env.DUNWELL_IMPORT_PROFILE === '1', (line) =>
+    process.stderr.write(`${line}\n`),
+  );
+  let read = 0;
   try {
-    return await db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       const [org] = await tx.query<{ default_currency: string }>('SELECT default_currency FROM organisation');
       const ctx = { defaultCurrency: (org?.default_currency ?? 'EUR').trim(), dateFormat };
       await createStaging(tx, kind);
 
       const errors: RowError[] = [];
       let rejectedInFile = 0;
-      let read = 0;
       let lineNo = 1 + rowOffset;
-      const loader = batchLoader(tx, kind);
-      for await (const fields of rows) {
-        lineNo++;
-        // a blank line is not a record (spreadsheets often end with some)
-        if (fields.every((f) => f.trim() === '')) continue;
-        read++;
-        const checked = validateRow(header, fields, lineNo, ctx);
-        if (checked.ok) await loader.add(checked.value);
-        else {
-          rejectedInFile++;
-          for (const e of checked.errors) if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
+      const loader = batchLoader(tx, kind, profile);
+      const loopStart = profile.now();
+      let validating = 0n;
+      for await (const batch of rows) {
+        const t = profile.now();
+        for (const fields of batch) {
+          lineNo++;
+          // a blank line is not a record (spreadsheets often end with some)
+          if (isBlank(fields)) continue;
+          read++;
+          const checked = validateRow(header, fields, lineNo, ctx);
+          if (checked.ok) loader.add(checked.value);
+          else {
+            rejectedInFile++;
+            for (const e of checked.errors) if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
+          }
+          if (read % 1000 === 0) options.onProgress?.(read);
         }
-        if (read % 1000 === 0) options.onProgress?.(read);
+        validating += profile.now() - t;
+        if (loader.full()) await loader.flush();
       }
       await loader.finish();
       options.onProgress?.(read);
+      profile.add('validate+format', validating);
+      profile.add('read+parse', profile.now() - loopStart - validating - loader.spent());
 
-      await prepareStaging(tx);
-      await checkReferences(tx, kind, options.createCustomers ?? false);
+      await profile.time('analyze staging', () => prepareStaging(tx));
+      await profile.time('reference checks', () =>
+        checkReferences(tx, kind, options.createCustomers ?? false),
+      );
       const found = await sqlErrors(tx, MAX_REPORTED_ERRORS);
       const rejected = [...errors, ...found.errors]
         .sort((a, b) => a.row - b.row)
@@ -213,7 +241,7 @@ async function runImport(
       if (rejectedRows > 0 && !options.partial) throw new Rollback(none);
       if (found.rows > 0) await dropRejected(tx);
       if (options.createCustomers && kind !== 'customers') {
-        await createMissingCustomers(tx, kind, options.actor);
+        await profile.time('create customers', () => createMissingCustomers(tx, kind, options.actor));
       }
       const present = new Set(header.canonical.keys());
       const { inserted, updated } = await upsertRows(
@@ -222,8 +250,10 @@ async function runImport(
         present,
         header.custom.size > 0,
         options.today,
+        profile,
+        read - rejectedRows,
       );
-      await recordImportEvents(tx, kind, options.actor);
+      await profile.time('timeline', () => recordImportEvents(tx, kind, options.actor));
       const result: ImportResult = {
         kind,
         rows: read,
@@ -234,8 +264,12 @@ async function runImport(
         rejectedRows,
       };
       if (options.dryRun) throw new Rollback(result);
+      profile.add('commit', -profile.now());
       return result;
     });
+    profile.add('commit', profile.now());
+    profile.report(`import ${kind}`, read);
+    return result;
   } catch (err) {
     if (err instanceof Rollback) return err.result;
     if (err instanceof UserError) throw err;
@@ -248,46 +282,93 @@ async function runImport(
   }
 }
 
+function isBlank(fields: readonly string[]): boolean {
+  for (const f of fields) if (f !== '' && f.trim() !== '') return false;
+  return true;
+}
+
 /**
  * Collects staged rows into COPY batches. With PostgreSQL, one batch is sent while the next
  * is being parsed (the server does the COPY work in its own process).
  */
-function batchLoader(tx: Tx, kind: ImportKind) {
-  let rows: string[] = [];
-  let applied: string[] = [];
+function batchLoader(tx: Tx, kind: ImportKind, profile: ImportProfile) {
+  // Staged lines go straight into bytes: a string built by += keeps every line alive on the
+  // JS heap until the batch is sent, and the garbage collector copies them again and again.
+  const rows = new ByteText(4 << 20);
+  let count = 0;
+  let applied = '';
   let inflight: Promise<void> | null = null;
+  let spent = 0n;
   const target = STAGING_TARGET(kind);
-  const flush = async () => {
-    if (inflight) await inflight;
+  const wait = async () => {
+    if (!inflight) return;
+    const t = profile.now();
+    await inflight;
+    const d = profile.now() - t;
+    spent += d;
+    profile.add('COPY to staging (wait)', d);
     inflight = null;
-    if (rows.length === 0 && applied.length === 0) return;
-    const csv = rows.join('');
-    const appliedCsv = applied.join('');
-    rows = [];
-    applied = [];
+  };
+  const flush = async () => {
+    await wait();
+    if (count === 0 && applied === '') return;
+    const csv = rows.take();
+    const appliedCsv = applied;
+    count = 0;
+    applied = '';
     const send = async () => {
       if (csv !== '') await tx.copyCsv(target, csv);
       if (appliedCsv !== '') await tx.copyCsv(APPLIED_TARGET, appliedCsv);
     };
+    const t = profile.now();
     inflight = send();
     // awaited before the next batch or at the end; until then keep it from being "unhandled"
     inflight.catch(() => {});
+    // PGlite runs the COPY on this thread before send() returns: count that part too
+    const d = profile.now() - t;
+    spent += d;
+    profile.add('COPY to staging (wait)', d);
   };
   return {
-    async add(row: {
-      row: number;
-      values: (string | number | boolean | null)[];
-      appliedTo: { number: string; amount: number | null }[];
-    }) {
-      rows.push(stagingLine(row));
-      row.appliedTo.forEach((entry, seq) => {
-        applied.push(`${row.row},${seq},"${entry.number.replace(/"/g, '""')}",${entry.amount ?? ''}\n`);
-      });
-      if (rows.length >= BATCH_ROWS) await flush();
+    /** Formats one row for COPY (sent by `flush`). */
+    add(row: ValidRow) {
+      rows.append(stagingLine(row));
+      count++;
+      for (let seq = 0; seq < row.appliedTo.length; seq++) {
+        const entry = row.appliedTo[seq]!;
+        applied += `${row.row},${seq},"${entry.number.replace(/"/g, '""')}",${entry.amount ?? ''}\n`;
+      }
     },
+    full: () => count >= BATCH_ROWS,
+    flush,
     async finish() {
       await flush();
-      if (inflight) await inflight;
+      await wait();
     },
+    /** time spent formatting and copying (not reading) */
+    spent: () => spent,
   };
+}
+
+/** UTF-8 text appended into a growing Buffer, taken out as one flat string. */
+class ByteText {
+  private buf: Buffer;
+  private length = 0;
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+  append(text: string): void {
+    // a UTF-16 code unit is at most 3 UTF-8 bytes
+    if (this.length + text.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + text.length * 3));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(text, this.length);
+  }
+  take(): string {
+    const text = this.buf.toString('utf8', 0, this.length);
+    this.length = 0;
+    return text;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { CsvError, parse } from 'csv-parse';
 import { UserError } from '../../platform/errors.ts';
-import { type CsvDelimiter, detectDelimiter } from '../csv.ts';
+import { type CsvDelimiter, detectDelimiter, PlainCsvSplitter, type RecordDelimiter } from '../csv.ts';
 
 /** A record larger than this is almost always an unclosed quote swallowing the file. */
 export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
@@ -121,10 +121,11 @@ async function* withDelimiter(
   }
 }
 
-function describeCsvError(err: CsvError): string {
+/** `before`: records (= lines) the fast path returned before csv-parse took over. */
+function describeCsvError(err: CsvError, before: number): string {
   const info = err as CsvError & { records?: number; lines?: number };
-  const row = (info.records ?? 0) + 1;
-  const where = `row ${row} (line ${info.lines ?? '?'})`;
+  const row = before + (info.records ?? 0) + 1;
+  const where = `row ${row} (line ${info.lines === undefined ? '?' : before + info.lines})`;
   switch (err.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return `${where}: a quoted field is never closed; close the quote or remove it`;
@@ -137,26 +138,79 @@ function describeCsvError(err: CsvError): string {
   }
 }
 
-/** The records of a CSV input, header first, each an array of raw field strings. */
-export async function* readCsvRecords(input: NodeJS.ReadableStream | string): AsyncGenerator<string[]> {
+/** Lines longer than this (in characters) leave the fast path, so csv-parse applies its size limit. */
+const MAX_PLAIN_LINE = MAX_RECORD_BYTES / 4;
+
+/**
+ * The records of a CSV input, header first, each an array of raw field strings, in batches
+ * of up to `batchSize` records (a big file is millions of records: one await per batch, not
+ * per record). Text without quotes is split by PlainCsvSplitter (../csv.ts); from the first
+ * quote on, csv-parse reads the rest.
+ */
+export async function* readCsvRecords(
+  input: NodeJS.ReadableStream | string,
+  batchSize = 512,
+): AsyncGenerator<string[][]> {
   let delimiter: CsvDelimiter = ',';
   const text = withDelimiter(decodedText(input), (d) => {
     delimiter = d;
   });
-  // The separator is only known once the header line has arrived: pull the first chunk, then
-  // build the parser.
-  const first = await text.next();
-  if (first.done) return;
+  let splitter: PlainCsvSplitter | null = null;
+  let batch: string[][] = [];
+  let handoff: string | null = null;
+  let stopped = true;
+  try {
+    for (;;) {
+      const next = await text.next();
+      if (next.done) break;
+      splitter ??= new PlainCsvSplitter(delimiter, MAX_PLAIN_LINE);
+      handoff = splitter.feed(next.value, batch);
+      if (batch.length >= batchSize || (handoff !== null && batch.length > 0)) {
+        yield batch;
+        batch = [];
+      }
+      if (handoff !== null) break;
+    }
+    stopped = false;
+  } finally {
+    // the consumer gave up (or reading failed): release the input stream
+    if (stopped) await text.return(undefined);
+  }
+  if (handoff === null) {
+    splitter?.end(batch);
+    if (batch.length > 0) yield batch;
+    return;
+  }
+  yield* parseRest(
+    handoff,
+    text,
+    delimiter,
+    splitter?.recordDelimiter ?? null,
+    splitter?.records ?? 0,
+    batchSize,
+  );
+}
+
+/** csv-parse over `first` and the rest of `text`, in batches. */
+async function* parseRest(
+  first: string,
+  text: AsyncGenerator<string>,
+  delimiter: CsvDelimiter,
+  recordDelimiter: RecordDelimiter | null,
+  before: number,
+  batchSize: number,
+): AsyncGenerator<string[][]> {
   const parser = parse({
     delimiter,
     relax_column_count: true,
     relax_quotes: true,
     trim: true,
     max_record_size: MAX_RECORD_BYTES,
+    ...(recordDelimiter ? { record_delimiter: recordDelimiter } : {}),
   });
   const feed = async () => {
     try {
-      let chunk: string | undefined = first.value;
+      let chunk: string | undefined = first;
       while (chunk !== undefined && !parser.destroyed) {
         if (!parser.write(chunk)) await onceDrained(parser);
         const next = await text.next();
@@ -169,11 +223,55 @@ export async function* readCsvRecords(input: NodeJS.ReadableStream | string): As
       parser.destroy(err as Error);
     }
   };
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  parser.on('readable', signal);
+  parser.once('end', () => {
+    ended = true;
+    signal();
+  });
+  parser.once('error', (err: Error) => {
+    failure = err;
+    signal();
+  });
+  parser.once('close', () => {
+    ended = true;
+    signal();
+  });
   void feed();
   try {
-    for await (const record of parser as AsyncIterable<string[]>) yield record;
+    let batch: string[][] = [];
+    for (;;) {
+      if (failure) throw failure;
+      let record: string[] | null = parser.read() as string[] | null;
+      while (record !== null) {
+        batch.push(record);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+        record = parser.read() as string[] | null;
+      }
+      if (failure) throw failure;
+      if (ended) break;
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    if (batch.length > 0) yield batch;
   } catch (err) {
-    if (err instanceof CsvError) throw new UserError(describeCsvError(err));
+    if (err instanceof CsvError) throw new UserError(describeCsvError(err, before));
     throw err;
   } finally {
     parser.destroy();

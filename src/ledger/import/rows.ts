@@ -3,7 +3,7 @@
  * §2.1), and each row turned into typed values or a list of row errors. No I/O here: the
  * shell (store.ts) stages the values and resolves references (customers, invoices) in SQL.
  */
-import { copyLine, pgTextArray } from '../csv.ts';
+import { copyLineAfter, pgTextArray } from '../csv.ts';
 import { type DateFormat, isValidTimeZone, parseDate } from '../dates.ts';
 import {
   type CurrencyCode,
@@ -618,5 +618,5 @@ function canonicalZone(zone: string): string {
 
 /** One staged row as COPY CSV: row_no, then the values in STAGING order. */
 export function stagingLine(row: ValidRow): string {
-  return copyLine([row.row, ...row.values]);
+  return copyLineAfter(String(row.row), row.values);
 }

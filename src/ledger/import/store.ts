@@ -9,12 +9,20 @@
  *   import_rows     one row per valid input row (row_no + STAGING[kind] columns)
  *   import_applied  applied_to entries of payments / credit notes (for the reference check)
  *   import_errors   row errors found in SQL (unknown customer, duplicate id, …)
- *   import_changes  one row per inserted or updated record: customer, id, row number
+ *   import_changes  one row per inserted or updated record: customer, id, row number (and for
+ *                   invoices amount − open_balance as written)
+ *   import_existing invoices: the existing invoice of each row and its applications
+ *   import_adjust   invoices: the adjustment each inserted or changed invoice now needs
+ *
+ * Invoices are written with their open_balance and settled_on (balanceSql) while the balance
+ * triggers stand aside (migrations/202611251200_import_speed.sql); a first big load builds the
+ * secondary indexes after the rows (deferIndexes).
  */
 import type { Queryable, Tx } from '../../platform/db/index.ts';
 import { allocatePayment, type OpenInvoice, splitAgainstAdjustment } from '../allocation.ts';
 import { copyLine } from '../csv.ts';
 import type { CalendarDate } from '../dates.ts';
+import type { ImportProfile } from './profile.ts';
 import { type ImportKind, parseAppliedTo, type RowError, STAGING } from './rows.ts';
 
 export async function createStaging(tx: Queryable, kind: ImportKind): Promise<void> {
@@ -23,7 +31,7 @@ export async function createStaging(tx: Queryable, kind: ImportKind): Promise<vo
     CREATE TEMP TABLE import_rows (row_no integer NOT NULL, ${columns}) ON COMMIT DROP;
     CREATE TEMP TABLE import_applied (row_no integer NOT NULL, seq integer NOT NULL, number text NOT NULL, amount bigint) ON COMMIT DROP;
     CREATE TEMP TABLE import_errors (row_no integer NOT NULL, col text, val text, reason text NOT NULL) ON COMMIT DROP;
-    CREATE TEMP TABLE import_changes (customer_id bigint NOT NULL, entity_id bigint NOT NULL, row_no integer NOT NULL, inserted boolean NOT NULL, external_id text NOT NULL) ON COMMIT DROP;
+    CREATE TEMP TABLE import_changes (customer_id bigint NOT NULL, entity_id bigint NOT NULL, row_no integer NOT NULL, inserted boolean NOT NULL, external_id text NOT NULL, gap bigint) ON COMMIT DROP;
   `);
 }
 
@@ -170,6 +178,7 @@ function upsertSql(
     c.merge ? `t.${c.name} || EXCLUDED.${c.name}` : `EXCLUDED.${c.name}`,
   );
   const customerId = table === 'customers' ? 't.id' : 't.customer_id';
+  const gap = table === 'invoices' ? 't.amount - t.open_balance' : 'NULL::bigint';
   // The WHERE clause makes a re-import of unchanged data a no-op: no new row version, no
   // RETURNING row, so it is counted as unchanged. (xmax = 0) tells an insert from an update.
   return `
@@ -180,10 +189,10 @@ function upsertSql(
       ON CONFLICT (external_id) DO UPDATE
          SET ${[...extraSet, ...set].join(', ')}, updated_at = now()
        WHERE (${columns.map((c) => `t.${c.name}`).join(', ')}) IS DISTINCT FROM (${newValues.join(', ')})
-      RETURNING t.id, ${customerId} AS customer_id, t.external_id, (t.xmax = 0) AS inserted
+      RETURNING t.id, ${customerId} AS customer_id, t.external_id, (t.xmax = 0) AS inserted, ${gap} AS gap
     )
-    INSERT INTO import_changes (customer_id, entity_id, row_no, inserted, external_id)
-    SELECT up.customer_id, up.id, s.row_no, up.inserted, up.external_id FROM up JOIN import_rows s ON s.external_id = up.external_id`;
+    INSERT INTO import_changes (customer_id, entity_id, row_no, inserted, external_id, gap)
+    SELECT up.customer_id, up.id, s.row_no, up.inserted, up.external_id, up.gap FROM up JOIN import_rows s ON s.external_id = up.external_id`;
 }
 
 /**
@@ -197,6 +206,8 @@ export async function upsertRows(
   present: ReadonlySet<string>,
   hasCustomFields: boolean,
   today: CalendarDate,
+  profile: ImportProfile,
+  stagedRows: number,
 ): Promise<{ inserted: number; updated: number }> {
   const col = (name: string, expr = `s.${name}`): Column => ({ name, expr });
   const when = (name: string, expr?: string): Column[] => (present.has(name) ? [col(name, expr)] : []);
@@ -217,7 +228,9 @@ export async function upsertRows(
         'priority',
         'paused_until',
       ].flatMap((n) => when(n));
-      await tx.execute(upsertSql('customers', [col('name'), ...optional, ...custom], 'import_rows s'));
+      await profile.time('upsert', () =>
+        tx.execute(upsertSql('customers', [col('name'), ...optional, ...custom], 'import_rows s')),
+      );
       break;
     }
     case 'contacts': {
@@ -239,17 +252,21 @@ export async function upsertRows(
             "email_status = CASE WHEN t.email IS DISTINCT FROM EXCLUDED.email THEN 'ok' ELSE t.email_status END",
           ]
         : [];
-      await tx.execute(
-        upsertSql(
-          'contacts',
-          columns,
-          `${byCustomer} LEFT JOIN contacts e ON e.external_id = s.external_id`,
-          extra,
+      await profile.time('upsert', () =>
+        tx.execute(
+          upsertSql(
+            'contacts',
+            columns,
+            `${byCustomer} LEFT JOIN contacts e ON e.external_id = s.external_id`,
+            extra,
+          ),
         ),
       );
       break;
     }
     case 'invoices': {
+      // the status the invoice will have: the file's, else the existing one, else the default
+      const status = present.has('status') ? 's.status' : "coalesce(e.status, 'open')";
       const columns = [
         col('customer_id', 'c.id'),
         col('number'),
@@ -259,9 +276,26 @@ export async function upsertRows(
         col('amount'),
         ...['po_number', 'status', 'disputed'].flatMap((n) => when(n)),
         ...custom,
+        col('open_balance', 'b.open_balance'),
+        col(
+          'settled_on',
+          `CASE WHEN b.open_balance <= 0 THEN greatest(e.applied_last,
+             CASE WHEN b.adjustment > 0 THEN
+               CASE WHEN b.adjustment = e.adjustment THEN e.adjustment_date ELSE $1::date END END) END`,
+        ),
       ];
-      await tx.execute(upsertSql('invoices', columns, byCustomer));
-      await adjustBalances(tx, today);
+      const deferred = await profile.time('drop indexes', () => deferIndexes(tx, 'invoices', stagedRows));
+      await profile.time('existing invoices', () => loadExisting(tx));
+      // The import writes balances and adjustments itself (see balanceSql): the triggers that
+      // would write every adjusted invoice a second time stand aside until it is done.
+      await tx.query("SELECT set_config('dunwell.balance_refresh', 'off', true)");
+      await profile.time('upsert', () =>
+        tx.execute(upsertSql('invoices', columns, `${byCustomer} ${balanceSql(status)}`), [today]),
+      );
+      await profile.time('adjustments', () => writeAdjustments(tx, today));
+      await tx.query("SELECT set_config('dunwell.balance_refresh', 'on', true)");
+      await profile.time('build indexes', () => rebuildIndexes(tx, deferred));
+      await profile.time('balance check', () => healUpdatedBalances(tx));
       break;
     }
     case 'payments':
@@ -276,8 +310,10 @@ export async function upsertRows(
         ...when('applied_to'),
         ...custom,
       ];
-      await tx.execute(upsertSql(kind === 'payments' ? 'payments' : 'credit_notes', columns, byCustomer));
-      await allocate(tx, kind);
+      await profile.time('upsert', () =>
+        tx.execute(upsertSql(kind === 'payments' ? 'payments' : 'credit_notes', columns, byCustomer)),
+      );
+      await profile.time('allocation', () => allocate(tx, kind));
       break;
     }
   }
@@ -288,25 +324,96 @@ export async function upsertRows(
   return { inserted: counts?.inserted ?? 0, updated: counts?.updated ?? 0 };
 }
 
+/** A first load of at least this many rows builds the secondary indexes after the load. */
+export const DEFER_INDEXES_MIN_ROWS = 10_000;
+
 /**
- * An invoice whose stated balance is below what Dunwell's applications explain gets one
- * 'adjustment' application for the difference (dated `today`, the day Dunwell learnt of it);
- * a re-import recomputes it and removes it when it is no longer needed. Target balance:
- * `balance` if given, else 0 for status paid, else the amount.
- *
- *   new adjustment = max(0, open_balance + old adjustment − target balance)
+ * A first load (the table is empty) of many rows: drops the table's non-unique indexes, to be
+ * built again by `rebuildIndexes` after the rows are in — sorting once is much cheaper than
+ * inserting a million entries into each index one by one, most of all when the indexes no
+ * longer fit in shared buffers. All in the import's transaction (as pg_restore does): the
+ * definitions come from the catalog, a rollback brings the indexes back, and other
+ * connections wait on the table's lock meanwhile instead of seeing it without its indexes.
+ * Unique indexes stay (the upsert's conflict target, invoice numbers).
  */
-async function adjustBalances(tx: Queryable, today: CalendarDate): Promise<void> {
+async function deferIndexes(tx: Queryable, table: string, stagedRows: number): Promise<string[]> {
+  if (stagedRows < DEFER_INDEXES_MIN_ROWS) return [];
+  const isEmpty = async () =>
+    (await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS empty`))[0]?.empty;
+  if (!(await isEmpty())) return [];
+  await tx.exec(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  // another connection may have written rows between the check and the lock
+  if (!(await isEmpty())) return [];
+  const indexes = await tx.query<{ drop: string; def: string }>(
+    `SELECT format('DROP INDEX %I.%I', n.nspname, c.relname) AS drop, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+      ORDER BY c.relname`,
+    [table],
+  );
+  if (indexes.length > 0) await tx.exec(indexes.map((x) => `${x.drop};`).join('\n'));
+  return indexes.map((x) => x.def);
+}
+
+async function rebuildIndexes(tx: Queryable, definitions: readonly string[]): Promise<void> {
+  if (definitions.length > 0) await tx.exec(definitions.map((d) => `${d};`).join('\n'));
+}
+
+/**
+ * The existing invoice of each staged row with what Dunwell knows was applied to it: the sum
+ * and last date of its payment and credit-note applications, and its adjustment.
+ */
+async function loadExisting(tx: Queryable): Promise<void> {
+  await tx.exec(`
+    CREATE TEMP TABLE import_existing ON COMMIT DROP AS
+    SELECT s.row_no, i.id, i.status,
+           coalesce(sum(a.amount) FILTER (WHERE a.kind <> 'adjustment'), 0)::bigint AS applied,
+           max(a.date) FILTER (WHERE a.kind <> 'adjustment') AS applied_last,
+           coalesce(sum(a.amount) FILTER (WHERE a.kind = 'adjustment'), 0)::bigint AS adjustment,
+           max(a.date) FILTER (WHERE a.kind = 'adjustment') AS adjustment_date
+      FROM import_rows s
+      JOIN invoices i ON i.external_id = s.external_id
+      LEFT JOIN applications a ON a.invoice_id = i.id
+     GROUP BY s.row_no, i.id, i.status;
+    ANALYZE import_existing;`);
+}
+
+/**
+ * The balance an invoice is written with. An invoice whose stated balance is below what
+ * Dunwell's applications explain gets one 'adjustment' application for the difference (dated
+ * `today`, the day Dunwell learnt of it); a re-import recomputes it and removes it when it is
+ * no longer needed. Target balance: `balance` if given, else 0 for status paid, else the
+ * amount. With `applied` = the invoice's payment and credit-note applications (0 for a new one):
+ *
+ *   adjustment   = max(0, amount − applied − target balance)
+ *   open_balance = amount − applied − adjustment        (= amount − every application)
+ *   settled_on   = when open_balance ≤ 0: the latest application date, the adjustment's
+ *                  counting as today when it is new or changed
+ *
+ * This is exactly what the applications triggers would compute after the adjustments are
+ * written, without writing the invoice twice.
+ */
+function balanceSql(status: string): string {
+  return `LEFT JOIN import_existing e ON e.row_no = s.row_no
+    CROSS JOIN LATERAL (
+      SELECT s.amount - coalesce(e.applied, 0) - x.adjustment AS open_balance, x.adjustment
+        FROM (SELECT greatest(0, s.amount - coalesce(e.applied, 0)
+                - coalesce(s.balance, CASE WHEN ${status} = 'paid' THEN 0 ELSE s.amount END)) AS adjustment) x
+    ) b`;
+}
+
+/**
+ * Writes the adjustments the upsert's balances imply (amount − open_balance − applied), for
+ * the invoices it inserted or changed: an adjustment changes only together with its invoice's
+ * balance or amount. Runs while the applications triggers stand aside.
+ */
+async function writeAdjustments(tx: Queryable, today: CalendarDate): Promise<void> {
   await tx.exec(`
     CREATE TEMP TABLE import_adjust ON COMMIT DROP AS
-    SELECT invoice_id, customer_id, row_no, external_id, new_amount
-      FROM (SELECT i.id AS invoice_id, i.customer_id, s.row_no, s.external_id, coalesce(a.amount, 0) AS old_amount,
-                   greatest(0, i.open_balance + coalesce(a.amount, 0)
-                     - coalesce(s.balance, CASE WHEN i.status = 'paid' THEN 0 ELSE i.amount END)) AS new_amount
-              FROM import_rows s
-              JOIN invoices i ON i.external_id = s.external_id
-              LEFT JOIN applications a ON a.invoice_id = i.id AND a.kind = 'adjustment') x
-     WHERE new_amount <> old_amount`);
+    SELECT x.entity_id AS invoice_id, x.gap - coalesce(e.applied, 0) AS new_amount
+      FROM import_changes x
+      LEFT JOIN import_existing e ON e.row_no = x.row_no
+     WHERE x.gap - coalesce(e.applied, 0) <> coalesce(e.adjustment, 0)`);
   await tx.execute(
     `DELETE FROM applications a USING import_adjust j
       WHERE a.invoice_id = j.invoice_id AND a.kind = 'adjustment' AND j.new_amount = 0`,
@@ -318,11 +425,24 @@ async function adjustBalances(tx: Queryable, today: CalendarDate): Promise<void>
      DO UPDATE SET amount = EXCLUDED.amount, date = EXCLUDED.date`,
     [today],
   );
-  // a changed balance is a change to the invoice even when its own columns are the same
-  await tx.execute(
-    `INSERT INTO import_changes (customer_id, entity_id, row_no, inserted, external_id)
-     SELECT j.customer_id, j.invoice_id, j.row_no, false, j.external_id FROM import_adjust j
-      WHERE NOT EXISTS (SELECT 1 FROM import_changes x WHERE x.entity_id = j.invoice_id)`,
+}
+
+/**
+ * The balances of updated invoices were computed from this transaction's view of their
+ * applications; one written meanwhile by another connection (PostgreSQL) would be missed.
+ * Checks the updated invoices (new ones cannot have others' applications) and refreshes any
+ * that differ. Reads only; writes nothing when all is consistent.
+ */
+async function healUpdatedBalances(tx: Queryable): Promise<void> {
+  const [updated] = await tx.query<{ n: number }>(
+    'SELECT count(*)::int8 AS n FROM import_changes WHERE NOT inserted',
+  );
+  if (!updated?.n) return;
+  await tx.query(
+    `SELECT refresh_invoice_balances(ARRAY(
+       SELECT i.id FROM import_changes x JOIN invoices i ON i.id = x.entity_id
+        WHERE NOT x.inserted
+          AND i.open_balance <> i.amount - coalesce((SELECT sum(a.amount) FROM applications a WHERE a.invoice_id = i.id), 0)))`,
   );
 }
 
