@@ -15,6 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DEFAULT_CAMPAIGNS_PATH } from '../src/campaigns/definition.ts';
@@ -25,7 +26,7 @@ import { type Db, openDatabase } from '../src/platform/db/index.ts';
 import { UsageError } from '../src/platform/errors.ts';
 import type { BenchContext } from './support/context.ts';
 import { formatBytes, type MeasuredRun, runMeasured, timed } from './support/measure.ts';
-import { BENCH_DATA, formatTable, REPO_ROOT, writeResult } from './support/report.ts';
+import { BENCH_DATA, formatTable, machine, REPO_ROOT, writeResult } from './support/report.ts';
 
 export const summary = 'plan and write one engine day over N customers / M invoices vs a bare SQL pass';
 
@@ -54,7 +55,7 @@ export async function generate(db: Db, customers: number, invoices: number): Pro
     const to = Math.min(invoices, from + slice - 1);
     await db.exec(`
       INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount)
-        SELECT 'INV-' || g, (SELECT min(id) FROM customers) + (g * 7919) % ${customers}, 'INV-' || g,
+        SELECT 'INV-' || g, (SELECT min(id) FROM customers) + (g::bigint * 7919) % ${customers}, 'INV-' || g,
                date '${DAY_ONE}' - 120 + (g % 150) - 30, date '${DAY_ONE}' - 120 + (g % 150),
                CASE WHEN g % 17 = 0 THEN 'USD' ELSE 'EUR' END, 1000 + (g * 37) % 500000
           FROM generate_series(${from}, ${to}) g;
@@ -106,6 +107,8 @@ interface EngineFigures {
   bare_pass_seconds: number;
   bare_pass_rows: number;
   startup_seconds: number;
+  /** 1-minute load average when the engine's runs started and ended (2 cores are shared). */
+  load_average: { before: number; after: number };
   days: {
     date: string;
     run_seconds: number;
@@ -157,6 +160,7 @@ async function benchEngine(
   if (startup.code !== 0) throw new Error(`start-up probe failed: ${startup.stderr}`);
 
   const days: EngineFigures['days'] = [];
+  const loadBefore = loadavg()[0]!;
   for (const date of [DAY_ONE, DAY_TWO]) {
     note(`[${engine}] dunwell run --date ${date}…`);
     const run = await dunwell(['run', '--date', date, '--no-send', '--json', '--db', target]);
@@ -186,6 +190,7 @@ async function benchEngine(
     bare_pass_seconds: bare.seconds,
     bare_pass_rows: bare.value,
     startup_seconds: startup.seconds,
+    load_average: { before: loadBefore, after: loadavg()[0]! },
     days,
   };
 }
@@ -245,7 +250,7 @@ export async function run(ctx: BenchContext): Promise<number> {
     r.days.map((d) => {
       const res = d.result as { messages: number; tasks: number; skipped: number };
       return [
-        `${r.engine} ${d.date === DAY_ONE ? 'day 1 (first run)' : 'day 2 (next day)'}`,
+        `${r.engine} ${d.date === DAY_ONE ? 'day 1 (first run, catch-up)' : 'day 2 (next day, steady)'}`,
         d.run_seconds.toFixed(2),
         d.engine_seconds.toFixed(2),
         r.bare_pass_seconds.toFixed(2),
@@ -272,6 +277,11 @@ export async function run(ctx: BenchContext): Promise<number> {
       ],
       rows,
     ),
+  );
+  const m = machine();
+  ctx.print(`machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}`);
+  ctx.print(
+    `load average (1 min) before → after the runs: ${results.map((r) => `${r.engine} ${r.load_average.before.toFixed(1)} → ${r.load_average.after.toFixed(1)}`).join(', ')}`,
   );
   ctx.print(
     `start-up of the CLI (subtracted): ${results.map((r) => `${r.engine} ${r.startup_seconds.toFixed(2)} s`).join(', ')}`,

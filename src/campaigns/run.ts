@@ -10,8 +10,10 @@
  *    transaction to commit, loads afterwards, sees the slots the first one wrote as prior
  *    firings, and plans nothing for them. Loading inside the lock is what makes this work: a
  *    decision is never based on a snapshot older than the latest committed firing.
- * 2. Independently, every slot is a row with `slot_key UNIQUE` and a UNIQUE (invoice,
- *    campaign, step, occurrence). Messages and tasks are written in the same transaction as
+ * 2. Independently, every decision is a row with `slot_key UNIQUE` (an invoice slot's key
+ *    names its invoice, campaign, step and occurrence; the lower slots a compact skip lists
+ *    in also_skipped lie below a recorded slot, which the planner never decides again).
+ *    Messages and tasks are written in the same transaction as
  *    the slots they carry, so if anything ever bypassed the lock (another tool, a bug), the
  *    duplicate slot would abort the whole batch — its message and task included — and the
  *    batch is loaded and planned again, now seeing the other writer's slots.
@@ -36,10 +38,10 @@ import {
   loadEngineContext,
   loadPlannerInput,
   organisationToday,
+  PhaseTimer,
 } from './load.ts';
 import { planDay } from './planner/index.ts';
-import { stepSlotOffsets } from './planner/slots.ts';
-import type { BrokenPromise, DayPlan, FiringDecision, PlannerInput } from './planner/types.ts';
+import type { BrokenPromise, DayPlan, PlannerInput } from './planner/types.ts';
 
 /** Any constant works; every Dunwell process must use the same one. */
 const ENGINE_LOCK = 'dunwell.engine.plan';
@@ -132,6 +134,9 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
   const date = options.date ?? (await organisationToday(db, options.clock));
   const dryRun = options.dryRun ?? false;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  // DUNWELL_ENGINE_PROFILE=1: wall time per phase and per batch on stderr.
+  const profile = process.env.DUNWELL_ENGINE_PROFILE === '1' ? new PhaseTimer() : undefined;
+  const report = (line: string) => process.stderr.write(`engine-profile: ${line}\n`);
 
   let runId: number | null = null;
   if (!dryRun) {
@@ -165,6 +170,7 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
       ? await promiseTransitions(db, date)
       : await refreshPromises(db, date, 'engine');
     for (const t of transitions) result.detail.promises[t.status]++;
+    profile?.lap('promises');
     const newlyBroken: BrokenPromise[] = dryRun
       ? transitions
           .filter((t) => t.status === 'broken')
@@ -185,6 +191,7 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
     } else {
       result.cancelled = await db.transaction((tx) => cancelObsoleteMessages(tx, date, { actor: 'engine' }));
     }
+    profile?.lap('cancel');
 
     // 3. Plan and write, batch by batch.
     const ctx = await loadEngineContext(db, date, {
@@ -194,15 +201,26 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
     result.detail.noCampaigns = !ctx.hasCampaigns;
     const batches = await customerBatches(db, batchSize, options.customerIds);
     result.detail.batches = batches.length;
+    profile?.lap('context');
     let done = 0;
     for (const batch of batches) {
+      const before = profile ? new Map(profile.totals) : null;
       if (dryRun) {
-        const input = await loadPlannerInput(db, ctx, batch);
-        tally(result, input, planDay(input), null, options.collect ?? false);
+        const input = await loadPlannerInput(db, ctx, batch, profile);
+        const plan = planDay(input);
+        profile?.lap('plan');
+        tally(result, input, plan, null, options.collect ?? false);
       } else {
-        await planAndWriteBatch(db, ctx, batch, runId!, result, options.collect ?? false);
+        await planAndWriteBatch(db, ctx, batch, runId!, result, options.collect ?? false, profile);
       }
       options.onBatch?.(++done, batches.length);
+      if (profile && before) {
+        const spent = [...profile.totals]
+          .map(([phase, s]) => [phase, s - (before.get(phase) ?? 0)] as const)
+          .filter(([phase, s]) => s > 0.0005 && phase !== 'other')
+          .map(([phase, s]) => `${phase} ${s.toFixed(3)}`);
+        report(`batch ${done}/${batches.length} (customers ${batch.from}–${batch.to}): ${spent.join(', ')}`);
+      }
     }
 
     if (!dryRun) {
@@ -211,6 +229,10 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
                 skipped = $4, cancelled = $5 WHERE id = $1`,
         [runId, result.messages, result.tasks, result.skipped, result.cancelled],
       );
+    }
+    if (profile) {
+      profile.lap('finish');
+      report(`total: ${profile.summary()}; rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
     }
     return result;
   } catch (err) {
@@ -238,7 +260,9 @@ function tally(
   result.messages += plan.messages.length;
   result.tasks += plan.tasks.length;
   result.detail.waits += plan.waits.length;
-  for (const f of plan.firings) if (f.outcome === 'skipped') result.skipped++;
+  // A compact skip decision counts every slot it marks skipped (PRODUCT §2.2's `skipped`).
+  for (const f of plan.firings)
+    if (f.outcome === 'skipped') result.skipped += 1 + (f.alsoSkipped?.length ?? 0);
   if (collect) {
     const numbers = new Map(input.invoices.map((i) => [i.id, i.number]));
     plan.messages.forEach((m, i) => {
@@ -257,16 +281,22 @@ async function planAndWriteBatch(
   runId: number,
   result: RunResult,
   collect: boolean,
+  profile?: PhaseTimer,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const written = await db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ENGINE_LOCK]);
-        const input = await loadPlannerInput(tx, ctx, batch);
+        // The batch's sorts (highest slot per invoice) fit in memory instead of spilling.
+        await tx.exec(`SET LOCAL work_mem = '64MB'`);
+        profile?.lap('lock');
+        const input = await loadPlannerInput(tx, ctx, batch, profile);
         const plan = planDay(input);
-        const ids = await writePlan(tx, input, plan, runId);
+        profile?.lap('plan');
+        const ids = await writePlan(tx, input, plan, runId, profile);
         return { input, plan, ids };
       });
+      profile?.lap('write.commit');
       tally(result, written.input, written.plan, written.ids, collect);
       return;
     } catch (err) {
@@ -280,63 +310,53 @@ async function planAndWriteBatch(
 // Writing: COPY (CSV) into the tables, ids allocated up front from the identity sequences so
 // messages, tasks and firings can reference each other without a round trip per row.
 
+/** Quoted only when needed: an empty string must be quoted ("" is not NULL). */
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text =
-    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return `"${text.replace(/"/g, '""')}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function csv(rows: readonly unknown[][]): string {
   let out = '';
-  for (const row of rows) out += `${row.map(csvField).join(',')}\n`;
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < row.length; i++) line += i === 0 ? csvField(row[i]) : `,${csvField(row[i])}`;
+    out += `${line}\n`;
+  }
   return out;
 }
 
-/** A PostgreSQL array literal of plain tokens (keys, numbers). */
-function pgArray(values: readonly (string | number)[]): string {
-  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+/** Rows per COPY statement: bounds the CSV text (and the row arrays) held at once. */
+const COPY_CHUNK = 10_000;
+
+/** COPYs `items` into `target`, `toRow` building each CSV row, in chunks of COPY_CHUNK. */
+async function copyRows<T>(
+  tx: Queryable,
+  target: string,
+  items: readonly T[],
+  toRow: (item: T, index: number) => unknown[],
+): Promise<void> {
+  for (let from = 0; from < items.length; from += COPY_CHUNK) {
+    const rows: unknown[][] = [];
+    const to = Math.min(items.length, from + COPY_CHUNK);
+    for (let i = from; i < to; i++) rows.push(toRow(items[i]!, i));
+    await tx.copyCsv(target, csv(rows));
+  }
 }
 
-/**
- * The rows a plan's slot decisions become. Invoice skips of one (invoice, campaign) collapse
- * into the highest skipped slot, the lower ones listed in also_skipped (see the migration):
- * the planner never looks below the highest recorded slot, so nothing is lost for planning,
- * and the history keeps every key.
- */
-function firingRows(
-  input: PlannerInput,
-  plan: DayPlan,
-): { f: FiringDecision; offset: number | null; alsoSkipped: string[] }[] {
-  // Slot offsets per campaign and step, computed once per plan (there are ~10 per campaign).
-  const offsets = new Map<string, number[]>();
-  for (const c of input.campaigns)
-    for (const step of c.steps) offsets.set(`${c.key}\u0000${step.key}`, stepSlotOffsets(step));
-  const offsetOf = (f: FiringDecision): number | null =>
-    f.invoiceId === null ? null : (offsets.get(`${f.campaignKey}\u0000${f.stepKey}`)?.[f.occurrence] ?? null);
-  const rows: { f: FiringDecision; offset: number | null; alsoSkipped: string[] }[] = [];
-  const skipGroups = new Map<string, { f: FiringDecision; offset: number | null; alsoSkipped: string[] }>();
-  for (const f of plan.firings) {
-    const offset = offsetOf(f);
-    if (f.outcome !== 'skipped' || f.invoiceId === null || offset === null) {
-      rows.push({ f, offset, alsoSkipped: [] });
-      continue;
-    }
-    const group = `${f.invoiceId}\u0000${f.campaignKey}`;
-    const held = skipGroups.get(group);
-    if (!held) {
-      const row = { f, offset, alsoSkipped: [] as string[] };
-      skipGroups.set(group, row);
-      rows.push(row);
-    } else if (offset > (held.offset ?? Number.NEGATIVE_INFINITY)) {
-      held.alsoSkipped.push(held.f.key);
-      held.f = f;
-      held.offset = offset;
-    } else {
-      held.alsoSkipped.push(f.key);
-    }
-  }
-  return rows;
+/** A PostgreSQL array literal; plain tokens (slot keys, numbers) go unquoted. */
+function pgArray(values: readonly (string | number)[]): string {
+  return `{${values
+    .map((v) =>
+      typeof v === 'number'
+        ? String(v)
+        : /^[A-Za-z0-9:_.-]+$/.test(v) && v.toLowerCase() !== 'null'
+          ? v
+          : `"${v.replace(/["\\]/g, '\\$&')}"`,
+    )
+    .join(',')}}`;
 }
 
 async function allocateIds(tx: Queryable, table: string, count: number): Promise<number[]> {
@@ -353,30 +373,32 @@ async function writePlan(
   input: PlannerInput,
   plan: DayPlan,
   runId: number,
+  profile?: PhaseTimer,
 ): Promise<{ messages: number[]; tasks: number[] }> {
   const messageIds = await allocateIds(tx, 'outbox_messages', plan.messages.length);
   const taskIds = await allocateIds(tx, 'tasks', plan.tasks.length);
+  profile?.lap('write.ids');
 
   if (plan.messages.length > 0) {
-    await tx.copyCsv(
+    await copyRows(
+      tx,
       'outbox_messages (id, customer_id, run_id, campaign_key, campaign_version_id, step_key, template, language, dunning, planned_for, to_recipients, cc_recipients, attach)',
-      csv(
-        plan.messages.map((m, i) => [
-          messageIds[i],
-          m.customerId,
-          runId,
-          m.campaignKey,
-          m.campaignVersionId ?? null,
-          m.stepKey,
-          m.template,
-          m.language,
-          m.dunning,
-          m.plannedFor,
-          m.to,
-          m.cc,
-          pgArray(m.attach),
-        ]),
-      ),
+      plan.messages,
+      (m, i) => [
+        messageIds[i],
+        m.customerId,
+        runId,
+        m.campaignKey,
+        m.campaignVersionId ?? null,
+        m.stepKey,
+        m.template,
+        m.language,
+        m.dunning,
+        m.plannedFor,
+        m.to,
+        m.cc,
+        pgArray(m.attach),
+      ],
     );
     await tx.copyCsv(
       'outbox_message_invoices (message_id, invoice_id, position, step_key, open_balance)',
@@ -393,6 +415,7 @@ async function writePlan(
       ),
     );
   }
+  profile?.lap('write.messages');
   if (plan.tasks.length > 0) {
     const versionOf = new Map(input.campaigns.map((c) => [c.key, c.versionId ?? null]));
     await tx.copyCsv(
@@ -413,32 +436,35 @@ async function writePlan(
       ),
     );
   }
+  profile?.lap('write.tasks');
   if (plan.firings.length > 0) {
     // A slot that is already taken raises a unique violation here: the whole batch (its
     // messages and tasks included) rolls back and is planned again (see the top comment).
-    await tx.copyCsv(
+    await copyRows(
+      tx,
       'engine_firings (slot_key, customer_id, invoice_id, campaign_key, campaign_version_id, step_key, occurrence, slot_offset, fired_on, outcome, reason, also_skipped, run_id, message_id, task_id)',
-      csv(
-        firingRows(input, plan).map(({ f, offset, alsoSkipped }) => [
-          f.key,
-          f.customerId,
-          f.invoiceId,
-          f.campaignKey,
-          f.campaignVersionId ?? null,
-          f.stepKey,
-          f.occurrence,
-          offset,
-          plan.date,
-          f.outcome,
-          f.reason ?? null,
-          pgArray(alsoSkipped),
-          runId,
-          f.messageIndex === undefined ? null : messageIds[f.messageIndex],
-          f.taskIndex === undefined ? null : taskIds[f.taskIndex],
-        ]),
-      ),
+      plan.firings,
+      (f) => [
+        f.key,
+        f.customerId,
+        f.invoiceId,
+        f.campaignKey,
+        f.campaignVersionId ?? null,
+        f.stepKey,
+        f.occurrence,
+        f.slotOffset ?? null,
+        plan.date,
+        f.outcome,
+        f.reason ?? null,
+        // R3: the lower slots this skip marks skipped too (see the migration), readable keys.
+        pgArray(f.alsoSkipped ?? []),
+        runId,
+        f.messageIndex === undefined ? null : messageIds[f.messageIndex],
+        f.taskIndex === undefined ? null : taskIds[f.taskIndex],
+      ],
     );
   }
+  profile?.lap('write.firings');
   // The customer's timeline: one event per planned message and per created task.
   const events: unknown[][] = [
     ...plan.messages.map((m, i) => [
@@ -469,6 +495,7 @@ async function writePlan(
   if (events.length > 0) {
     await tx.copyCsv('audit_log (actor, customer_id, action, entity, entity_id, data)', csv(events));
   }
+  profile?.lap('write.audit');
   return { messages: messageIds, tasks: taskIds };
 }
 

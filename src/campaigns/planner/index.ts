@@ -17,7 +17,7 @@ import {
   matchesAudience,
   recipientsFor,
 } from './audience.ts';
-import { campaignSlots, firingKey, type Slot } from './slots.ts';
+import { campaignSlotTable, firingKey, invoiceSlotKey, latestDueSlot, type Slot } from './slots.ts';
 import { renderTaskTitle, type TaskTitleContext } from './task-title.ts';
 import type {
   BrokenPromise,
@@ -153,6 +153,8 @@ interface Firing {
   step: StepDefinition;
   occurrence: number;
   invoice: PlannerInvoice | null;
+  /** Invoice dunning slots: the slot's offset (days after the due date). */
+  slotOffset?: number;
 }
 
 /** Per-customer builder: collects firings and turns them into messages, tasks and decisions. */
@@ -169,8 +171,9 @@ class CustomerDay {
     readonly invoices: PlannerInvoice[],
   ) {}
 
-  skip(firing: Firing, reason: 'superseded' | 'too_late'): void {
-    this.plan.firings.push(this.decision(firing, 'skipped', { reason }));
+  /** R3: one decision for the highest skipped slot, listing the lower ones it skips too. */
+  skip(firing: Firing, reason: 'superseded' | 'too_late', alsoSkipped: string[]): void {
+    this.plan.firings.push(this.decision(firing, 'skipped', { reason, alsoSkipped }));
   }
 
   wait(campaign: CampaignDefinition, reason: Wait['reason'], invoiceId: number | null): void {
@@ -198,6 +201,8 @@ class CustomerDay {
       outcome,
     };
     if (extra.reason !== undefined) d.reason = extra.reason;
+    if (f.slotOffset !== undefined) d.slotOffset = f.slotOffset;
+    if (extra.alsoSkipped !== undefined) d.alsoSkipped = extra.alsoSkipped;
     if (extra.messageIndex !== undefined) d.messageIndex = extra.messageIndex;
     if (extra.taskIndex !== undefined) d.taskIndex = extra.taskIndex;
     if (f.campaign.versionId !== undefined) d.campaignVersionId = f.campaign.versionId;
@@ -366,7 +371,7 @@ function uniqueInvoices(firings: Firing[]): PlannerInvoice[] {
 function planDunning(
   day: CustomerDay,
   campaign: CampaignDefinition,
-  recorded: Set<string>,
+  recorded: Recorded,
   input: PlannerInput,
 ) {
   const { date } = input;
@@ -377,7 +382,8 @@ function planDunning(
     input.settings.maxEmailsPerCustomerPerWeek,
     date,
   );
-  const slots = campaignSlots(campaign);
+  const { slots } = campaignSlotTable(campaign);
+  const recordedSlots = recorded.invoiceSlots.get(campaign.key);
   // D − due_date, memoised per due date (many invoices share one).
   const offsets = new Map<CalendarDate, number>();
   const offsetOf = (dueDate: CalendarDate): number => {
@@ -388,61 +394,103 @@ function planDunning(
     }
     return offset;
   };
+  const firing = (invoice: PlannerInvoice, slot: Slot): Firing => ({
+    key: invoiceSlotKey(invoice.id, slot),
+    campaign,
+    step: slot.step,
+    occurrence: slot.occurrence,
+    invoice,
+    slotOffset: slot.offset,
+  });
+  /** Keys of slots from..to (inclusive), earliest first. */
+  const keysOf = (invoice: PlannerInvoice, from: number, to: number): string[] => {
+    const keys: string[] = [];
+    for (let k = from; k <= to; k++) keys.push(invoiceSlotKey(invoice.id, slots[k]!));
+    return keys;
+  };
   const emailFirings: Firing[] = [];
   const taskFirings: Firing[] = [];
   for (const invoice of day.invoices) {
     if (!mayFire(invoice, date)) continue;
     const offsetToday = offsetOf(invoice.dueDate);
-    // Walk back from the latest slot that is due; stop at the first one already recorded
-    // (everything before it was recorded in the same run, or is older than it and can never
-    // fire). In a steady state this touches one or two slots per invoice.
-    const pending: { slot: Slot; key: string }[] = [];
-    let i = slots.length - 1;
-    while (i >= 0 && slots[i]!.offset > offsetToday) i--;
-    for (; i >= 0; i--) {
-      const slot = slots[i]!;
-      const key = firingKey({
-        kind: 'invoice',
-        invoiceId: invoice.id,
-        campaignKey: campaign.key,
-        stepKey: slot.step.key,
-        occurrence: slot.occurrence,
-      });
-      if (recorded.has(key)) break;
-      pending.push({ slot, key });
-    }
-    if (pending.length === 0) continue;
-    pending.reverse();
-    const firing = (p: { slot: Slot; key: string }): Firing => ({
-      key: p.key,
-      campaign,
-      step: p.slot.step,
-      occurrence: p.slot.occurrence,
-      invoice,
-    });
-    const latest = pending[pending.length - 1]!;
-    for (const earlier of pending.slice(0, -1)) day.skip(firing(earlier), 'superseded');
-    if (offsetToday - latest.slot.offset > campaign.catchUpDays) {
-      day.skip(firing(latest), 'too_late');
+    // The latest slot that is due, found arithmetically; the pending slots are those above
+    // the highest recorded one below it (everything under a recorded slot was recorded in
+    // the same run, or is older than it and can never fire). Only the decisions made are
+    // built: in a steady state most invoices have nothing pending and cost two lookups.
+    const latest = latestDueSlot(slots, offsetToday);
+    if (latest < 0) continue;
+    const floor = highestRecordedAtOrBelow(recordedSlots?.get(invoice.id), latest);
+    if (floor >= latest) continue;
+    const latestSlot = slots[latest]!;
+    if (offsetToday - latestSlot.offset > campaign.catchUpDays) {
+      day.skip(firing(invoice, latestSlot), 'too_late', keysOf(invoice, floor + 1, latest - 1));
       continue;
+    }
+    if (latest - 1 > floor) {
+      day.skip(firing(invoice, slots[latest - 1]!), 'superseded', keysOf(invoice, floor + 1, latest - 2));
     }
     if (calendar) {
       day.wait(campaign, calendar, invoice.id);
       continue;
     }
-    if (latest.slot.step.action === 'email') {
+    if (latestSlot.step.action === 'email') {
       if (throttle) {
         day.wait(campaign, throttle, invoice.id);
         continue;
       }
-      emailFirings.push(firing(latest));
+      emailFirings.push(firing(invoice, latestSlot));
     } else {
       // Task steps follow every rule except R5 (throttle) and R7 (recipients).
-      taskFirings.push(firing(latest));
+      taskFirings.push(firing(invoice, latestSlot));
     }
   }
   day.emailMessage(emailFirings, true, uniqueInvoices(emailFirings));
   day.task(taskFirings, null, null);
+}
+
+/** The largest recorded slot index ≤ `limit`, or −1. */
+function highestRecordedAtOrBelow(indices: number | number[] | undefined, limit: number): number {
+  if (indices === undefined) return -1;
+  if (typeof indices === 'number') return indices <= limit ? indices : -1;
+  let best = -1;
+  for (const i of indices) if (i <= limit && i > best) best = i;
+  return best;
+}
+
+/**
+ * The slots already decided (R2), as the planner looks them up: customer-level keys
+ * (welcome, statements, broken promises) in a set; invoice dunning slots as their index in
+ * the campaign's current slot list, per campaign and invoice. A recorded key whose step is
+ * no longer in the campaign matches no current slot, exactly as a key lookup would not.
+ */
+interface Recorded {
+  keys: Set<string>;
+  /** One index (the usual case: the shell loads only the highest), or several. */
+  invoiceSlots: Map<string, Map<number, number | number[]>>;
+}
+
+function recordedOf(campaigns: CampaignDefinition[], priorFirings: PriorFiring[]): Recorded {
+  const dunning = new Map(campaigns.filter((c) => c.trigger === undefined).map((c) => [c.key, c]));
+  const recorded: Recorded = { keys: new Set(), invoiceSlots: new Map() };
+  for (const f of priorFirings) {
+    const campaign = f.invoiceId === null ? undefined : dunning.get(f.campaignKey);
+    if (!campaign || !f.key.startsWith('inv:')) {
+      recorded.keys.add(f.key);
+      continue;
+    }
+    const index = campaignSlotTable(campaign).indexOf.get(f.stepKey)?.[f.occurrence];
+    if (index === undefined) continue;
+    let byInvoice = recorded.invoiceSlots.get(f.campaignKey);
+    if (!byInvoice) {
+      byInvoice = new Map();
+      recorded.invoiceSlots.set(f.campaignKey, byInvoice);
+    }
+    const held = byInvoice.get(f.invoiceId!);
+    if (held === undefined) byInvoice.set(f.invoiceId!, index);
+    else if (typeof held === 'number') byInvoice.set(f.invoiceId!, [held, index]);
+    else held.push(index);
+  }
+  return recorded;
 }
 
 /**
@@ -456,7 +504,7 @@ function planDunning(
 function planEvent(
   day: CustomerDay,
   campaign: CampaignDefinition,
-  recorded: Set<string>,
+  recorded: Recorded,
   input: PlannerInput,
   promises: BrokenPromise[],
   paused: boolean,
@@ -474,7 +522,7 @@ function planEvent(
     invoice: PlannerInvoice | null,
     eventDay: CalendarDate,
   ) => {
-    if (recorded.has(key) || !inWindow(eventDay)) return;
+    if (recorded.keys.has(key) || !inWindow(eventDay)) return;
     const block = calendarBlock(campaign, date, input.isHoliday);
     if (block) {
       day.wait(campaign, block, invoice?.id ?? null);
@@ -524,7 +572,7 @@ function planEvent(
     case 'promise_broken': {
       // Per broken promise, from the day it counts as broken. The invoice must still be
       // collectable on D (R6: not paid, void, disputed, on hold or covered by a new promise).
-      if (paused) break;
+      if (paused || promises.length === 0) break;
       const byId = new Map(day.invoices.map((i) => [i.id, i]));
       for (const promise of promises) {
         const invoice = byId.get(promise.invoiceId);
@@ -567,7 +615,7 @@ function planEvent(
 
 export function planDay(input: PlannerInput): DayPlan {
   const plan: DayPlan = { date: input.date, messages: [], tasks: [], firings: [], waits: [] };
-  const recorded = new Set(input.priorFirings.map((f) => f.key));
+  const recorded = recordedOf(input.campaigns, input.priorFirings);
   const invoicesByCustomer = new Map<number, PlannerInvoice[]>();
   for (const invoice of input.invoices) {
     const list = invoicesByCustomer.get(invoice.customerId);
@@ -619,17 +667,43 @@ export function planDay(input: PlannerInput): DayPlan {
 // ---------------------------------------------------------------------------------------
 // History conversions (used by forecast, and by the shell and tests to feed a day back)
 
+/**
+ * The slots a plan recorded, one history entry per slot: a compact skip decision becomes
+ * one entry per key it lists (its `alsoSkipped`, earliest first) and one for its own key.
+ */
 export function priorFiringsOf(plan: DayPlan): PriorFiring[] {
-  return plan.firings.map((f) => ({
+  const out: PriorFiring[] = [];
+  for (const f of plan.firings) {
+    for (const key of f.alsoSkipped ?? []) {
+      // Invoice slot keys are 'inv:<invoice>:<campaign>:<step>:<occurrence>' (slugs, no ':').
+      const [, , campaignKey, stepKey, occurrence] = key.split(':');
+      out.push({
+        key,
+        customerId: f.customerId,
+        invoiceId: f.invoiceId,
+        campaignKey: campaignKey ?? f.campaignKey,
+        stepKey: stepKey ?? f.stepKey,
+        occurrence: Number(occurrence),
+        date: plan.date,
+        outcome: 'skipped',
+      });
+    }
+    out.push(priorFiring(f, plan.date));
+  }
+  return out;
+}
+
+function priorFiring(f: FiringDecision, date: CalendarDate): PriorFiring {
+  return {
     key: f.key,
     customerId: f.customerId,
     invoiceId: f.invoiceId,
     campaignKey: f.campaignKey,
     stepKey: f.stepKey,
     occurrence: f.occurrence,
-    date: plan.date,
+    date,
     outcome: f.outcome,
-  }));
+  };
 }
 
 export function priorMessagesOf(plan: DayPlan): PriorMessage[] {
@@ -655,7 +729,9 @@ export function forecast(input: PlannerInput, days: number): DayPlan[] {
   for (let i = 0; i < days; i++) {
     const plan = planDay({ ...input, date: addDays(input.date, i), priorFirings, priorMessages });
     plans.push(plan);
-    priorFirings = priorFirings.concat(priorFiringsOf(plan));
+    // Only each decision's own slot: the slots a compact skip lists lie below it, and the
+    // planner never looks below the highest recorded slot (same plans, far less history).
+    priorFirings = priorFirings.concat(plan.firings.map((f) => priorFiring(f, plan.date)));
     priorMessages = priorMessages.concat(priorMessagesOf(plan));
   }
   return plans;

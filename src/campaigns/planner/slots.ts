@@ -36,6 +36,8 @@ export interface Slot {
   occurrence: number;
   /** Days after the due date at which this slot is due. */
   offset: number;
+  /** `<campaign>:<step>:<occurrence>`: an invoice slot's key is `inv:<invoice id>:` + this. */
+  keySuffix: string;
 }
 
 /** Every offset at which a step has a slot: offset, offset + every, … ≤ until. */
@@ -46,17 +48,57 @@ export function stepSlotOffsets(step: StepDefinition): number[] {
   return out;
 }
 
-const slotCache = new WeakMap<CampaignDefinition, Slot[]>();
+/** A campaign's slots, earliest offset first, and where each (step, occurrence) sits among them. */
+export interface CampaignSlots {
+  slots: Slot[];
+  /** Step key → index into `slots` of each occurrence (occurrence 0 first). */
+  indexOf: Map<string, number[]>;
+}
+
+const slotCache = new WeakMap<CampaignDefinition, CampaignSlots>();
+
+export function campaignSlotTable(campaign: CampaignDefinition): CampaignSlots {
+  let table = slotCache.get(campaign);
+  if (!table) {
+    const slots = campaign.steps.flatMap((step, stepIndex) =>
+      stepSlotOffsets(step).map((offset, occurrence) => ({
+        step,
+        stepIndex,
+        occurrence,
+        offset,
+        keySuffix: `${campaign.key}:${step.key}:${occurrence}`,
+      })),
+    );
+    slots.sort((a, b) => a.offset - b.offset || a.stepIndex - b.stepIndex);
+    const indexOf = new Map<string, number[]>();
+    slots.forEach((slot, i) => {
+      const list = indexOf.get(slot.step.key) ?? [];
+      list[slot.occurrence] = i;
+      indexOf.set(slot.step.key, list);
+    });
+    table = { slots, indexOf };
+    slotCache.set(campaign, table);
+  }
+  return table;
+}
 
 /** A campaign's slots, earliest offset first. */
 export function campaignSlots(campaign: CampaignDefinition): Slot[] {
-  let slots = slotCache.get(campaign);
-  if (!slots) {
-    slots = campaign.steps.flatMap((step, stepIndex) =>
-      stepSlotOffsets(step).map((offset, occurrence) => ({ step, stepIndex, occurrence, offset })),
-    );
-    slots.sort((a, b) => a.offset - b.offset || a.stepIndex - b.stepIndex);
-    slotCache.set(campaign, slots);
-  }
-  return slots;
+  return campaignSlotTable(campaign).slots;
+}
+
+/**
+ * The index of the latest slot due at `offset` days after the due date (−1 if none is due
+ * yet). Slots are sorted by offset, and a campaign has a handful of them (a repeat step adds
+ * one per occurrence), so this is a short scan from the end; nothing is built per invoice.
+ */
+export function latestDueSlot(slots: readonly Slot[], offset: number): number {
+  let i = slots.length - 1;
+  while (i >= 0 && slots[i]!.offset > offset) i--;
+  return i;
+}
+
+/** firingKey() of an invoice slot, without building the subject object (the hot path). */
+export function invoiceSlotKey(invoiceId: number, slot: Slot): string {
+  return `inv:${invoiceId}:${slot.keySuffix}`;
 }

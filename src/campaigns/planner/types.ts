@@ -185,6 +185,18 @@ export interface FiringDecision {
   outcome: 'fired' | 'skipped';
   /** Why a slot was skipped: 'superseded' (a later step is due), 'too_late' (catch-up window passed). */
   reason?: 'superseded' | 'too_late';
+  /** Invoice dunning slots: days after the due date at which the slot (`key`) was due. */
+  slotOffset?: number;
+  /**
+   * R3, compactly: a run skips an invoice's unfired earlier slots of a campaign in one
+   * decision. `key` (and stepKey, occurrence, slotOffset, reason) is the highest skipped
+   * slot; `alsoSkipped` lists the keys of the lower slots it marks skipped too (always
+   * 'superseded'), earliest first — present, possibly empty, on every skipped invoice slot.
+   * Each listed slot counts as one skipped slot, exactly as if it had its own decision; the
+   * planner never looks below the highest recorded slot of an invoice and campaign, so
+   * nothing is lost, and the shell stores the list as the row's also_skipped.
+   */
+  alsoSkipped?: string[];
   /** The message or task (index into DayPlan.messages / tasks) that carries a fired slot. */
   messageIndex?: number;
   taskIndex?: number;

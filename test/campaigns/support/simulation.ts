@@ -255,10 +255,19 @@ export class Simulation {
     return rows;
   }
 
-  /** Skips and waits, for asserting R3/R5/R8 decisions: "2026-03-02 inv:1:standard:due:0 superseded". */
+  /**
+   * Skips and waits, for asserting R3/R5/R8 decisions: "2026-03-02 inv:1:standard:due:0 superseded".
+   * One line per skipped slot: a compact skip decision lists its lower slots (alsoSkipped,
+   * always superseded) before its own.
+   */
   skips(): string[] {
     return this.plans.flatMap((p) =>
-      p.firings.filter((f) => f.outcome === 'skipped').map((f) => `${p.date} ${f.key} ${f.reason}`),
+      p.firings
+        .filter((f) => f.outcome === 'skipped')
+        .flatMap((f) => [
+          ...(f.alsoSkipped ?? []).map((key) => `${p.date} ${key} superseded`),
+          `${p.date} ${f.key} ${f.reason}`,
+        ]),
     );
   }
 
