@@ -17,6 +17,7 @@ import {
   documentLocale,
   drawBranding,
   drawPageNumbers,
+  drawRemittance,
   FONT,
   FONT_BOLD,
   PAGE,
@@ -141,18 +142,7 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
 
   y += 24;
   const remittanceText = organisation.remittance?.trim() || labels.defaultRemittance(customer.externalId);
-  doc
-    .font(FONT_BOLD)
-    .fontSize(10)
-    .fillColor('#1f4e79')
-    .text(labels.remittance, PAGE.margin, y, { lineBreak: false });
-  y += 16;
-  doc
-    .font(FONT)
-    .fontSize(9)
-    .fillColor('#1f2933')
-    .text(remittanceText, PAGE.margin, y, { width: CONTENT_WIDTH });
-  y = doc.y + 20;
+  y = drawRemittance(doc, labels.remittance, remittanceText, y) + 20;
   doc
     .font(FONT)
     .fontSize(8)

@@ -110,6 +110,20 @@ export function drawBranding(doc: PDFKit.PDFDocument, org: DocumentBranding, top
 }
 
 /** "Page n of m" at the foot of every page, once all pages exist. */
+/**
+ * The remittance block both documents end with: a heading and how to pay (bank details and
+ * the reference to quote). Returns the y position below it.
+ */
+export function drawRemittance(doc: PDFKit.PDFDocument, heading: string, text: string, top: number): number {
+  doc.font(FONT_BOLD).fontSize(10).fillColor('#1f4e79').text(heading, PAGE.margin, top, { lineBreak: false });
+  doc
+    .font(FONT)
+    .fontSize(9)
+    .fillColor('#1f2933')
+    .text(text, PAGE.margin, top + 16, { width: CONTENT_WIDTH });
+  return doc.y;
+}
+
 export function drawPageNumbers(
   doc: PDFKit.PDFDocument,
   label: (page: number, pages: number) => string,

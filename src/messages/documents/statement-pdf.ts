@@ -17,6 +17,7 @@ import {
   documentLocale,
   drawBranding,
   drawPageNumbers,
+  drawRemittance,
   FONT,
   FONT_BOLD,
   PAGE,
@@ -280,17 +281,7 @@ export async function renderStatementPdf(input: StatementPdfInput): Promise<Buff
     y = doc.y + 4;
   }
   y += 14;
-  doc
-    .font(FONT_BOLD)
-    .fontSize(10.5)
-    .fillColor('#1f4e79')
-    .text(labels.remittance, PAGE.margin, y, { lineBreak: false });
-  y += 16;
-  doc
-    .font(FONT)
-    .fontSize(8.5)
-    .fillColor('#1f2933')
-    .text(remittanceText, PAGE.margin, y, { width: CONTENT_WIDTH });
+  drawRemittance(doc, labels.remittance, remittanceText, y);
 
   drawPageNumbers(doc, labels.page);
   return pdfToBuffer(doc);
