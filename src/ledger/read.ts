@@ -73,16 +73,23 @@ class Params {
   }
 }
 
-function pageOf<R extends { id: number }, T>(
+/**
+ * One page from rows fetched with `LIMIT limit + 1` in keyset order: the extra row only says
+ * whether there is a next page, whose cursor is the last kept row's (sort key, id).
+ */
+export function toPage<R extends { id: number | null }, T = R>(
   rows: R[],
   limit: number,
   key: (row: R) => CursorKey,
-  shape: (row: R) => T,
+  shape: (row: R) => T = (row) => row as unknown as T,
 ): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];
-  return { items: kept.map(shape), next_cursor: more && last ? encodeCursor(key(last), last.id) : null };
+  return {
+    items: kept.map(shape),
+    next_cursor: more && last && last.id !== null ? encodeCursor(key(last), last.id) : null,
+  };
 }
 
 function likePattern(text: string): string {
@@ -339,7 +346,7 @@ export async function listCustomers(db: Queryable, f: CustomerFilter): Promise<P
      LIMIT ${ps.p(f.limit + 1)}`,
     ps.values,
   );
-  return pageOf(rows, f.limit, (r) => r.sort_name, customerJson);
+  return toPage(rows, f.limit, (r) => r.sort_name, customerJson);
 }
 
 export async function getCustomer(
@@ -447,7 +454,7 @@ export async function listContacts(db: Queryable, f: ContactFilter): Promise<Pag
      ORDER BY k.id LIMIT ${ps.p(f.limit + 1)}`,
     ps.values,
   );
-  return pageOf(rows, f.limit, (r) => r.id, contactJson);
+  return toPage(rows, f.limit, (r) => r.id, contactJson);
 }
 
 export async function getContact(db: Queryable, externalId: string): Promise<ContactJson | null> {
@@ -581,7 +588,7 @@ export async function listInvoices(db: Queryable, f: InvoiceFilter): Promise<Pag
       ORDER BY s.due_date, s.id LIMIT ${ps.p(f.limit + 1)}`,
     ps.values,
   );
-  return pageOf(rows, f.limit, (r) => r.due_date, invoiceJson(f.asOf));
+  return toPage(rows, f.limit, (r) => r.due_date, invoiceJson(f.asOf));
 }
 
 export async function getInvoice(
@@ -750,7 +757,7 @@ async function listSettlements(
 }
 
 export async function listPayments(db: Queryable, f: SettlementFilter): Promise<Page<PaymentJson>> {
-  return pageOf(await listSettlements(db, 'payments', f), f.limit, (r) => r.date, paymentJson);
+  return toPage(await listSettlements(db, 'payments', f), f.limit, (r) => r.date, paymentJson);
 }
 
 export async function getPayment(db: Queryable, externalId: string): Promise<PaymentJson | null> {
@@ -761,7 +768,7 @@ export async function getPayment(db: Queryable, externalId: string): Promise<Pay
 }
 
 export async function listCreditNotes(db: Queryable, f: SettlementFilter): Promise<Page<CreditNoteJson>> {
-  return pageOf(await listSettlements(db, 'credit_notes', f), f.limit, (r) => r.date, creditNoteJson);
+  return toPage(await listSettlements(db, 'credit_notes', f), f.limit, (r) => r.date, creditNoteJson);
 }
 
 export async function getCreditNote(db: Queryable, externalId: string): Promise<CreditNoteJson | null> {

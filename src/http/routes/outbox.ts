@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../../ledger/read.ts';
+import { decodeCursor, toPage } from '../../ledger/read.ts';
 import { getOutboxMessage, listOutbox, OUTBOX_STATUSES } from '../../messages/outbox.ts';
 import { NotFoundError } from '../../platform/errors.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
@@ -52,10 +52,7 @@ export default async function outbox(app: ApiApp, deps: AppDeps): Promise<void> 
         after: after ? { plannedFor: String(after[0]), id: after[1] } : undefined,
         limit: q.limit + 1,
       });
-      const more = rows.length > q.limit;
-      const items = more ? rows.slice(0, q.limit) : rows;
-      const last = items[items.length - 1];
-      return { items, next_cursor: more && last ? encodeCursor(last.planned_for, last.id!) : null };
+      return toPage(rows, q.limit, (row) => row.planned_for);
     },
   );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../../ledger/read.ts';
+import { decodeCursor, toPage } from '../../ledger/read.ts';
 import { completeTask, getTask, listTasks, TASK_KINDS } from '../../tasks/index.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 import { CalendarDateSchema, ErrorBody, PageQuery, pageOf } from '../schemas.ts';
@@ -46,10 +46,7 @@ export default async function tasks(app: ApiApp, deps: AppDeps): Promise<void> {
         after: after ? { due: String(after[0]), id: after[1] } : undefined,
         limit: q.limit + 1,
       });
-      const more = rows.length > q.limit;
-      const items = more ? rows.slice(0, q.limit) : rows;
-      const last = items[items.length - 1];
-      return { items, next_cursor: more && last ? encodeCursor(last.due, last.id) : null };
+      return toPage(rows, q.limit, (row) => row.due);
     },
   );
 
