@@ -46,6 +46,7 @@ import type { ApiKeyCaller } from '../ledger/api-keys.ts';
 import type { CalendarDate } from '../ledger/dates.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/index.ts';
+import type { AppMetrics } from '../platform/metrics.ts';
 
 /** The zod-typed Fastify instance a route plugin receives. */
 export type ApiApp = FastifyInstance<
@@ -62,6 +63,8 @@ export interface AppDeps {
   clock: Clock;
   /** Today in the organisation's time zone (read per call, so a settings change applies at once). */
   today(): Promise<CalendarDate>;
+  /** this process's Prometheus registry (GET /metrics) */
+  metrics: AppMetrics;
 }
 
 /** A route plugin: the default export of every src/http/routes/*.ts file. */

@@ -3,6 +3,7 @@
  * shape, the OpenAPI document, and every route plugin found in ./routes (see app.ts for the
  * convention). `dunwell serve` and the tests (through `app.inject`) build it the same way.
  */
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +20,7 @@ import { isValidTimeZone, localDate } from '../ledger/dates.ts';
 import { getOrganisation } from '../ledger/read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/index.ts';
+import { createAppMetrics } from '../platform/metrics.ts';
 import type { AppDeps, RoutePlugin } from './app.ts';
 import { API_PREFIX, installApiAuth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
@@ -28,8 +30,32 @@ const ROUTES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'routes');
 export interface ServerDeps {
   db: Db;
   clock: Clock;
-  /** Log warnings and errors as JSON lines on stderr (stdout stays for --json). Default false. */
+  /**
+   * Structured JSON logs (pino) on stderr, one line per request with its id (stdout stays for
+   * --json). Level from DUNWELL_LOG_LEVEL (default info). Default false (tests, the demo).
+   */
   logger?: boolean;
+}
+
+/** An incoming X-Request-Id is reused only if it is a short plain token; otherwise a new one. */
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * A URL as it may be logged: query values and long token-like path segments (portal links,
+ * signed download links) are masked, so no secret reaches the logs.
+ */
+export function loggableUrl(url: string): string {
+  const [path = '', query] = url.split('?', 2);
+  const maskedPath = path
+    .split('/')
+    .map((segment) => (segment.length >= 24 && /^[A-Za-z0-9._~-]+$/.test(segment) ? '…' : segment))
+    .join('/');
+  if (query === undefined) return maskedPath;
+  const keys = query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=', 1)[0]}=…`);
+  return `${maskedPath}?${keys.join('&')}`;
 }
 
 /** Route plugin files in load order. */
@@ -135,8 +161,46 @@ function addSecurityAndErrors(document: ReturnType<typeof jsonSchemaTransformObj
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ? { level: 'warn', stream: process.stderr } : false,
+    logger: deps.logger
+      ? {
+          level: process.env.DUNWELL_LOG_LEVEL ?? 'info',
+          stream: process.stderr,
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["stripe-signature"]',
+              'req.headers["x-dunwell-secret"]',
+              'res.headers["set-cookie"]',
+            ],
+            censor: '[redacted]',
+          },
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({
+              method: req.method,
+              url: loggableUrl(req.url),
+              ip: req.ip,
+            }),
+          },
+        }
+      : false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    },
     routerOptions: { maxParamLength: 500 },
+  });
+  const metrics = createAppMetrics(deps.db);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -148,6 +212,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const org = await getOrganisation(deps.db);
       return localDate(deps.clock.now(), isValidTimeZone(org.time_zone) ? org.time_zone : 'UTC');
     },
+    metrics,
   };
 
   installErrorHandling(app, (err, request) => {
