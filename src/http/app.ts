@@ -47,6 +47,8 @@ import type { CalendarDate } from '../ledger/dates.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/index.ts';
 import type { AppMetrics } from '../platform/metrics.ts';
+import type { SessionUser } from '../users/sessions.ts';
+import type { UserRole } from '../users/users.ts';
 
 /** The zod-typed Fastify instance a route plugin receives. */
 export type ApiApp = FastifyInstance<
@@ -76,5 +78,11 @@ declare module 'fastify' {
     actor: string;
     /** The API key of an /api/v1 request (null elsewhere). */
     apiKey: ApiKeyCaller | null;
+    /** The signed-in workspace user of an /api/v1 request made with a session cookie. */
+    user: SessionUser | null;
+  }
+  interface FastifyContextConfig {
+    /** Least role a signed-in user needs for this route (src/users/roles.ts) */
+    minRole?: UserRole;
   }
 }

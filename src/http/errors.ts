@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidCursorError } from '../ledger/read.ts';
-import { NotFoundError, UserError } from '../platform/errors.ts';
+import { ForbiddenError, NotFoundError, RateLimitedError, UserError } from '../platform/errors.ts';
 
 /** A request that conflicts with stored data (409): deleting a customer that has invoices. */
 export class ConflictError extends UserError {}
@@ -160,6 +160,11 @@ export function installErrorHandling(
       return send(reply, 400, errorPayload('invalid_cursor', err.message));
     if (err instanceof ConflictError) return send(reply, 409, errorPayload('conflict', err.message));
     if (err instanceof NotFoundError) return send(reply, 404, errorPayload('not_found', err.message));
+    if (err instanceof RateLimitedError) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+      return send(reply, 429, errorPayload('too_many_requests', err.message));
+    }
+    if (err instanceof ForbiddenError) return send(reply, 403, errorPayload('forbidden', err.message));
     if (err instanceof UserError) {
       const details = Array.isArray(err.details) ? err.details : undefined;
       return send(reply, 422, errorPayload('invalid_request', err.message, details));

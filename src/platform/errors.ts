@@ -19,3 +19,16 @@ export class UsageError extends Error {
 
 /** A lookup that found nothing (unknown customer, invoice…): API 404, CLI exit 1. */
 export class NotFoundError extends UserError {}
+
+/** Too many attempts (sign-ins, link requests…): API 429 with Retry-After, CLI exit 1. */
+export class RateLimitedError extends UserError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller is known but may not do this (API 403). */
+export class ForbiddenError extends UserError {}

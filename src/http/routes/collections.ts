@@ -55,6 +55,7 @@ export default async function collections(app: ApiApp, deps: AppDeps): Promise<v
   app.post(
     '/api/v1/invoices/:number/dispute',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['collections'],
         summary: 'Open a dispute on an invoice',
@@ -79,6 +80,7 @@ export default async function collections(app: ApiApp, deps: AppDeps): Promise<v
   app.post(
     '/api/v1/invoices/:number/resolve',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['collections'],
         summary: 'Resolve an invoice’s dispute',
@@ -98,6 +100,7 @@ export default async function collections(app: ApiApp, deps: AppDeps): Promise<v
   app.post(
     '/api/v1/invoices/:number/promise',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['collections'],
         summary: 'Record a promise to pay',
@@ -126,6 +129,7 @@ export default async function collections(app: ApiApp, deps: AppDeps): Promise<v
   app.post(
     '/api/v1/customers/:external_id/pause',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['collections'],
         summary: 'Pause dunning for a customer',
@@ -147,6 +151,7 @@ export default async function collections(app: ApiApp, deps: AppDeps): Promise<v
   app.post(
     '/api/v1/customers/:external_id/resume',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['collections'],
         summary: 'Resume dunning for a customer',

@@ -66,6 +66,7 @@ export default async function tasks(app: ApiApp, deps: AppDeps): Promise<void> {
   app.post(
     '/api/v1/tasks/:id/done',
     {
+      config: { minRole: 'collector' },
       schema: {
         tags: ['tasks'],
         summary: 'Mark a task done',
