@@ -21,6 +21,7 @@ import { getOrganisation } from '../ledger/read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/index.ts';
 import { createAppMetrics } from '../platform/metrics.ts';
+import type { UserRole } from '../users/users.ts';
 import type { AppDeps, RoutePlugin } from './app.ts';
 import { API_PREFIX, installApiAuth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
@@ -159,6 +160,20 @@ function addSecurityAndErrors(document: ReturnType<typeof jsonSchemaTransformObj
   return document;
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** the least role a signed-in user needs, as declared (undefined: the default rule) */
+  minRole: UserRole | undefined;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the server registered (HEAD left out): the authorization matrix test walks it. */
+export function routeTable(app: FastifyInstance): RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger
@@ -189,6 +204,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 500 },
+  });
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const minRole = (route.config as { minRole?: UserRole } | undefined)?.minRole;
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, minRole });
   });
   const metrics = createAppMetrics(deps.db);
   app.addHook('onSend', async (request, reply) => {
