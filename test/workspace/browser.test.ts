@@ -1,0 +1,163 @@
+// The collector workspace in a real browser (issue 7's browser suite, first part): sign in;
+// the dashboard's numbers equal the aging and metrics reports; find a customer and read its
+// timeline; record a promise from the invoice list; complete a task from the worklist by
+// keyboard; a viewer sees no actions and the server refuses its writes. axe-core on every
+// page; screenshots in test-artifacts/. One browser launch; runs on PostgreSQL when
+// TEST_DATABASE_URL is set, else on PGlite (the API suites cover both engines).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type RunningServer, startServer } from '../../src/http/server.ts';
+import { fixedClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/index.ts';
+import { agingReport, metricsReport } from '../../src/reports/index.ts';
+import { addUser } from '../../src/users/users.ts';
+import {
+  ARTIFACTS,
+  describeInBrowser,
+  describeViolations,
+  type LaunchedBrowser,
+  launchBrowser,
+  seriousViolations,
+} from '../support/browser.ts';
+import { engines, freshDb } from '../support/db.ts';
+
+const PASSWORD = 'workspace password 42';
+
+async function seed(db: Db, today: string): Promise<void> {
+  await db.exec(`
+    INSERT INTO customers (external_id, name, priority) VALUES ('C-100', 'Brightwater Foods', 'high'), ('C-200', 'Nordlicht GmbH', 'normal');
+    INSERT INTO contacts (external_id, customer_id, name, email)
+      SELECT 'K-100', id, 'Ana Ruiz', 'ana@brightwater.example' FROM customers WHERE external_id = 'C-100';
+    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
+      SELECT 'INV-1', id, 'INV-1', date '${today}' - 60, date '${today}' - 30, 'EUR', 120000, 120000 FROM customers WHERE external_id = 'C-100';
+    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
+      SELECT 'INV-2', id, 'INV-2', date '${today}' - 10, date '${today}' + 20, 'EUR', 45050, 45050 FROM customers WHERE external_id = 'C-100';
+    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
+      SELECT 'INV-3', id, 'INV-3', date '${today}' - 100, date '${today}' - 70, 'USD', 99900, 99900 FROM customers WHERE external_id = 'C-200';
+    INSERT INTO tasks (customer_id, kind, title, due) SELECT id, 'call', 'Call about INV-1', date '${today}' FROM customers WHERE external_id = 'C-100';
+    INSERT INTO audit_log (actor, customer_id, action, entity, entity_id, data)
+      SELECT 'engine', id, 'message.sent', 'message', '1', '{"template": "past-due", "subject": "Overdue: INV-1"}' FROM customers WHERE external_id = 'C-100';`);
+  for (const role of ['collector', 'viewer']) {
+    await addUser(db, { email: `${role}@example.com`, role, password: PASSWORD });
+  }
+}
+
+async function signIn(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/app`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
+async function noSeriousViolations(page: Page): Promise<void> {
+  const violations = await seriousViolations(page);
+  assert.deepEqual(violations, [], describeViolations(violations));
+}
+
+describeInBrowser('workspace in a browser', () => {
+  describe('workspace in a browser (1280×800)', () => {
+    const engine = engines().includes('postgres') ? 'postgres' : 'pglite';
+    let db: Db;
+    let server: RunningServer;
+    let browser: LaunchedBrowser;
+    let page: Page;
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    const shot = (name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `workspace-${name}.png`), fullPage: true });
+
+    before(async () => {
+      db = await freshDb(engine);
+      await seed(db, today);
+      server = await startServer({ db, clock: fixedClock(now), port: 0 });
+      browser = await launchBrowser({ width: 1280, height: 800 });
+      page = browser.page;
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      await db?.close();
+    });
+
+    it('signs in and shows the same receivables as the aging report', async () => {
+      await page.goto(`${server.url}/app`);
+      await page.getByLabel('Password').fill('wrong password here');
+      await page.getByLabel('Email').fill('collector@example.com');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').getByText('the email address or the password is wrong').waitFor();
+      await signIn(page, server.url, 'collector@example.com');
+      const aging = await agingReport(db, { asOf: today });
+      const fmt = (amount: string, currency: string) =>
+        new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: 2 }).format(
+          Number(amount),
+        );
+      for (const [currency, buckets] of Object.entries(aging.currencies)) {
+        assert.equal(await page.getByTestId(`ar-${currency}`).textContent(), fmt(buckets.total, currency));
+      }
+      const metrics = await metricsReport(db, { asOf: today, periodDays: 90 });
+      const dso = metrics.currencies.EUR?.dso;
+      assert.ok(typeof dso === 'number');
+      assert.equal(await page.getByTestId('dso-EUR').textContent(), `${dso.toFixed(1)} days`);
+      await shot('dashboard');
+      await noSeriousViolations(page);
+    });
+
+    it('finds a customer and reads its timeline', async () => {
+      await page.getByRole('link', { name: 'Customers' }).click();
+      await page.getByPlaceholder('Search name or ID').fill('bright');
+      await page.getByRole('link', { name: 'Brightwater Foods' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Brightwater Foods' }).waitFor();
+      await page.getByText('message.sent').waitFor();
+      await page.getByText('Overdue: INV-1').waitFor();
+      await shot('customer');
+      await noSeriousViolations(page);
+    });
+
+    it('records a promise to pay that lands on the timeline and in the ledger', async () => {
+      const row = page.getByRole('row', { name: /INV-1/ });
+      await row.getByRole('button', { name: 'Promise' }).click();
+      const dialog = page.getByRole('dialog');
+      const promised = new Date(now.getTime() + 7 * 86400_000).toISOString().slice(0, 10);
+      await dialog.getByLabel('Promised payment date').fill(promised);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('promise.created').waitFor();
+      const [promise] = await db.query<{ promised_date: string }>('SELECT promised_date FROM promises');
+      assert.equal(promise?.promised_date, promised);
+    });
+
+    it('completes a task from the worklist with the keyboard', async () => {
+      await page.getByRole('link', { name: 'Worklist' }).click();
+      await page.getByText('Call about INV-1').waitFor();
+      await shot('worklist');
+      await noSeriousViolations(page);
+      await page.keyboard.press('x');
+      await page.getByText('No open tasks. Well done.').waitFor();
+      const [task] = await db.query<{ status: string }>('SELECT status FROM tasks');
+      assert.equal(task?.status, 'done');
+    });
+
+    it('gives a viewer no actions, and the server refuses its writes', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await signIn(page, server.url, 'viewer@example.com');
+      await page.goto(`${server.url}/app#/customers/C-100`);
+      await page.getByRole('heading', { level: 1, name: 'Brightwater Foods' }).waitFor();
+      await page.getByRole('row', { name: /INV-2/ }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Promise', exact: true }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Pause dunning' }).count(), 0);
+      const status = await page.evaluate(async () => {
+        const session = (await (await fetch('/api/session')).json()) as { csrf_token: string };
+        const r = await fetch('/api/v1/invoices/INV-2/dispute', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+          body: JSON.stringify({ reason: 'test' }),
+        });
+        return r.status;
+      });
+      assert.equal(status, 403);
+    });
+  });
+});
