@@ -14,6 +14,16 @@ export interface ReasonPattern {
 
 export const REASON_PATTERNS: readonly ReasonPattern[] = [
   {
+    // A connection/IP frequency limit ("Ip frequency limited … Blocked IP") is about the rate, not a block list.
+    reason: 'toomanyconn',
+    patterns: [/\b(ip|connection|connect) (frequency|rate) limit(ed)?\b|connection rate limit/],
+  },
+  {
+    // "has sent to too many recipients this hour": a sending-rate limit, not a per-message one.
+    reason: 'speeding',
+    patterns: [/(sent|sending|send) to too many recipients (this|per|an?|in the last) (hour|day|minute)/],
+  },
+  {
     reason: 'authfailure',
     patterns: [
       /\bspf\b.{0,40}(fail|check|record|policy|reject|not (pass|permit|authori[sz]ed))|(fail|failed|check).{0,20}\bspf\b/,
@@ -24,6 +34,12 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
       /\bunauthenticated email\b|authentication information|fails? to pass (spf|dkim|dmarc|authentication)|email authentication (requirements|failed)|authentication (check|checks) failed/,
       /is not (allowed|authori[sz]ed|designated) to send (mail|email)? ?(on behalf|for|from)/,
       /sender.{0,20}(domain|address).{0,30}(not authori[sz]ed|spoof)/,
+    ],
+  },
+  {
+    reason: 'securityerror',
+    patterns: [
+      /unauthenticated (senders?|users?|clients?|relay(ing)?) (are |is )?not (allowed|accepted|permitted)/,
     ],
   },
   {
@@ -45,7 +61,7 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     reason: 'notcompliantrfc',
     patterns: [
       /\brfc ?(5322|2822|822|1123|5321)\b.{0,60}(complian|violat|format|standard|invalid)|(not|non)[- ]?(rfc|standard)[- ]?complian/,
-      /(multiple|duplicate|more than one) (from|to|subject|date|message-id|sender)? ?(header|field)s?|multiple .{0,20}(addresses|mailboxes|senders) in (the )?from:? (header|field)|header.{0,30}(appears|occur)s? more than once/,
+      /(multiple|duplicate|more than one) (from|to|subject|date|message-id|sender)? ?(header|field)s?|multiple .{0,20}(addresses|mailboxes|senders) in (the )?from\b|header.{0,30}(appears|occur)s? more than once/,
       /message (headers|header fields?) (is|are) (not|malformed|invalid)|malformed (message|header)|bare (lf|line ?feed)/,
     ],
   },
@@ -103,8 +119,23 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     ],
   },
   {
+    reason: 'policyviolation',
+    patterns: [
+      /(rejected|refused|denied|blocked|not accepted) (for|by|due to|because of) (the |our |local |site )?polic(y|ies)/,
+    ],
+  },
+  {
+    // Dynamic/residential senders told to use their provider's relay; a provider's complaint-volume block.
+    reason: 'blocked',
+    patterns: [
+      /deferred: connection refused by|use (the )?smtp (server|relay) of your (isp|provider|internet service provider)|too many unwanted messages have been sent from/,
+    ],
+  },
+  {
     reason: 'rejected',
     patterns: [
+      /(sending to\/from|sending (to|from)|to\/from) an address that (has been|is) (blacklisted|blocklisted|blocked)/,
+      /\bfrom:? domain is invalid|provide a valid from:?/,
       /(sender|mail from|from address|envelope[- ]from|return[- ]path|envelope sender|originator)(\s+(?!ip\b)\S+){0,2}\s+(address )?(is |was |has been )?(rejected|refused|denied|invalid|unknown|not (allowed|accepted|verified|permitted|valid)|forbidden|verify failed|verification failed)/,
       /(rejected|refused|unknown|invalid|bad|unverified) (sender|envelope sender|mail from|from address|return address)|sender verif(y|ication) failed|domain of sender address|sender domain (must|does not|doesn't)/,
       /(not|no) (have )?permission to (post|send)|(unroutable|unrouteable|unknown|invalid) sender|sender (address )?(domain )?(does not|doesn't) exist/,
@@ -115,6 +146,11 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     // Our own host name refused at HELO/EHLO: the sending host is blocked, whatever else is said.
     reason: 'blocked',
     patterns: [/my name was rejected|client host rejected|(helo|ehlo)( command)? (was )?(rejected|refused)/],
+  },
+  {
+    // "Domain does not exist" must not be read as a missing user by the broader phrases below.
+    reason: 'hostunknown',
+    patterns: [/\b(domain|host)( name)? (does not|doesn't) exist\b/],
   },
   {
     // Some carriers' content filters answer "550 : User unknown" (no address) after DATA.
@@ -138,13 +174,14 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     // A temporary DNS failure ("Name service error … try again") is not a missing domain.
     reason: 'networkerror',
     patterns: [
+      /(wasn't|was not|unable|not) able to establish an? smtp connection|unable to establish an? smtp connection/,
       /name service error(?!.{0,80}not found(?!, try again))|dns (lookup )?(timeout|temporary failure|servfail)|temporary (dns|lookup) failure/,
     ],
   },
   {
     reason: 'hostunknown',
     patterns: [
-      /(host|domain|mx)( name)? (is )?(unknown|not found|does not exist|doesn't exist|lookup failed)|unknown (host|domain)|no such (host|domain)|host \S+ not found|domain (is )?(not reachable|unreachable)/,
+      /(host|domain|mx)( name)? (is )?(unknown|not found|does not exist|doesn't exist|lookup fail(ed|ure))|unknown (host|domain)|no such (host|domain)|host \S+ not found|domain (is )?(not reachable|unreachable)/,
       /(domain|host) (name )?(not|could not be) (found|resolved)|unrouteable (mail )?domain|name or service not known|nxdomain|illegal host\/domain|no (mx|dns) (record|entry|entries)|invalid domain|bad destination (host|system)|domain (is )?invalid/,
       /(couldn't|could not|cannot|can't|unable to) (find|resolve|look ?up) .{0,30}(domain|host)|mail for .{0,40} loops back to myself/,
     ],
@@ -152,7 +189,7 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
   {
     reason: 'notaccept',
     patterns: [
-      /(does not|doesn't|do not|will not|won't) accept (any )?(e-?mail|mail|messages)|accepts no mail|null mx|no mail (is )?accepted|not accepting (e-?mail|mail|messages)/,
+      /(does not|doesn't|do not|will not|won't) accept (any )?(e-?mail|mail|messages)|accepts no mail|null mx|indicated no smtp service|no mail (is )?accepted|not accepting (e-?mail|mail|messages)/,
       /(couldn't|could not|cannot|can't|unable to) find (a|any) mail exchanger|no mail exchanger|no (valid )?mx (host|record)s? (found|available)/,
     ],
   },
@@ -190,7 +227,7 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     patterns: [
       /(filter|filtered|rule)\b.{0,30}(reject|refus|block|deny|denied)|(rejected|refused|blocked|denied) by (the )?(recipient|user|mailbox|mail)?'?s? ?(filter|rule|setting|owner)/,
       /(recipient|user|addressee) (has )?(rejected|refused|blocked|declined) (your|the|this|all) (message|mail|e-?mail|sender)|(does not|doesn't) (wish|want) to receive|(not|isn't) (accepting|receiving) (mail|messages) from (you|your|this)/,
-      /recipient preferences|delivery not authori[sz]ed|message (was )?(rejected|refused|filtered) by (the )?(recipient|mailbox|user)|content filter|mail ?filter|\bfiltered\b/,
+      /recipient preferences|message (was )?(rejected|refused|filtered) by (the )?(recipient|mailbox|user)|content filter|mail ?filter|\bfiltered\b/,
       /(the )?(user|recipient|mailbox|addressee)('s)?( mailbox)? (is )?(restricted|protected)|permission denied|not authori[sz]ed to (send|deliver)/,
     ],
   },
@@ -248,6 +285,69 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
     patterns: [
       /system (error|failure|problem|config)|internal (server )?error|server (error|failure|misconfig)|local (error|problem|configuration)|configuration error|temporary (local )?(problem|failure|error)|service (is )?(currently )?unavailable|unexpected error|i\/o error|mail system (error|problem)/,
     ],
+  },
+];
+
+/**
+ * Wordings that mail systems use only for a mailbox that does not exist, so that "user unknown"
+ * is a hard `userunknown` even where the report does not say it answered RCPT TO: Exchange 2003's
+ * error 000C05A6, Lotus Domino's directory lookup, Ipswitch IMail's final-delivery check, and the
+ * RFC 5321 text of reply 550 "Requested action not taken: mailbox unavailable".
+ */
+export const MAILBOX_UNKNOWN_PHRASES: readonly RegExp[] = [
+  /\(000c05a6\)|recipient name is not recognized/,
+  /not listed in (the )?(domino|public|public domino) directory/,
+  /invalid final delivery userid/,
+  /requested action not taken: mailbox unavailable/,
+];
+
+/**
+ * Receiving providers whose own wording or error codes name the reason better than the
+ * generic phrases (as sisimai's "rhost" modules do). A provider applies when the recipient's
+ * domain, the Remote-MTA or a host named in the diagnostic matches `hosts`; its rules are
+ * tried before REASON_PATTERNS. Codes are the providers' published ones.
+ */
+export const REMOTE_HOST_RULES: readonly {
+  readonly provider: string;
+  readonly hosts: RegExp;
+  readonly rules: readonly ReasonPattern[];
+}[] = [
+  {
+    // KDDI au (ezweb.ne.jp): its "User unknown" answers the recipient lookup.
+    provider: 'KDDI au',
+    hosts: /\b(ezweb\.ne\.jp|au\.com)\b/,
+    rules: [
+      // "550 : User unknown" without an address is au's content filter, not the recipient lookup.
+      { reason: 'filtered', patterns: [/\b[45]\d\d:?\s+:\s+user unknown/] },
+      { reason: 'userunknown', patterns: [/\buser unknown\b/] },
+    ],
+  },
+  {
+    provider: 'Yahoo',
+    hosts: /\byahoo(inc|dns)?\.(com|net|co\.[a-z]{2})\b/,
+    rules: [{ reason: 'userunknown', patterns: [/this user doesn't have a yahoo\.[a-z.]+ account/] }],
+  },
+  {
+    // Orange / Wanadoo / La Poste: "OFR_506" / "[506]" spam, "[505]" service refused, "LPN007_416" unknown recipient.
+    provider: 'Orange',
+    hosts: /\b(orange|wanadoo)\.fr\b|\blaposte\.net\b|\b(ofr|lpn)\d*_\d{3}\b/,
+    rules: [
+      { reason: 'spamdetected', patterns: [/\bofr\d*_506\b|\[506\]/] },
+      { reason: 'systemerror', patterns: [/\bofr\d*_505\b|\[505\]/] },
+      { reason: 'blocked', patterns: [/\blpn006_107\b|\bofr\d*_(104|107|109)\b/] },
+      { reason: 'userunknown', patterns: [/\blpn007_416\b|adresse destinataire invalide/] },
+    ],
+  },
+  {
+    // Cox: AUP#CDRBL = the sending IP is on Cox's DNS block list.
+    provider: 'Cox',
+    hosts: /\bcox\.(net|com)\b|aup#cdrbl/,
+    rules: [{ reason: 'blocked', patterns: [/aup#cdrbl|aup#cx?rbl/] }],
+  },
+  {
+    provider: 'Mimecast',
+    hosts: /\bmimecast\b/,
+    rules: [{ reason: 'policyviolation', patterns: [/host network not allowed/] }],
   },
 ];
 

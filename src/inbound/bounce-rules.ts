@@ -6,12 +6,20 @@
  *  1. a few status codes that mean exactly one thing whatever the text says (x.2.2 mailbox full,
  *     x.7.26 authentication failed…);
  *  2. an `X-Unix` diagnostic type: a local mailer (pipe, procmail) failed;
- *  3. the diagnostic text against REASON_PATTERNS (bounce-patterns.ts), first match wins;
- *  4. the status code table (RFC 3463 subject/detail), then its class (x.6 content, x.7 security);
- *  5. a delayed action means expired; any other diagnostic text means `onhold` (needs a person),
+ *  3. a known receiving provider's own wording and codes (REMOTE_HOST_RULES);
+ *  4. the diagnostic text against REASON_PATTERNS (bounce-patterns.ts), first match wins, with
+ *     the refused SMTP command deciding between userunknown, filtered and rejected;
+ *  5. a delay warning with a generic status is expired; then the status code table (RFC 3463
+ *     subject/detail) and its class (x.6 content, x.7 security);
+ *  6. the whole notice's words; any other diagnostic text means `onhold` (needs a person),
  *     and nothing at all means `undefined`.
  */
-import { REASON_PATTERNS, RECIPIENT_DOMAIN_RULES } from './bounce-patterns.ts';
+import {
+  MAILBOX_UNKNOWN_PHRASES,
+  REASON_PATTERNS,
+  RECIPIENT_DOMAIN_RULES,
+  REMOTE_HOST_RULES,
+} from './bounce-patterns.ts';
 
 export const BOUNCE_REASONS = [
   'userunknown',
@@ -104,7 +112,7 @@ export const STATUS_REASONS: Readonly<Record<string, BounceReason>> = {
   '7.1': 'securityerror',
   '7.7': 'securityerror',
   '7.8': 'securityerror',
-  '7.9': 'policyviolation',
+  '7.9': 'securityerror',
   '7.13': 'suspend',
   '7.20': 'authfailure',
   '7.21': 'authfailure',
@@ -140,26 +148,28 @@ export interface ReasonInput {
   /** The SMTP command the remote server refused (from "in reply to RCPT TO command", ">>> DATA"…). */
   readonly command?: SmtpCommand | null;
   readonly recipient?: string;
+  /** The receiving server (`Remote-MTA`), when the report names it. */
+  readonly remoteMta?: string | null;
 }
 
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
 /** Phrases that say at which SMTP command the remote server refused (data; last mention wins). */
 export const COMMAND_PATTERNS: readonly { command: SmtpCommand; pattern: RegExp }[] = [
-  { command: 'HELO', pattern: /\b(in reply to|after|>>>)\s*(helo|ehlo)\b|\b(helo|ehlo) command\b/gi },
+  { command: 'HELO', pattern: /(\b(in reply to|after)|>>>)\s*(helo|ehlo)\b|\b(helo|ehlo) command\b/gi },
   {
     command: 'MAIL',
-    pattern: /\b(in reply to|after|>>>)\s*mail( from)?\b|\bmail from command\b|\[mail_from\]/gi,
+    pattern: /(\b(in reply to|after)|>>>)\s*mail( from)?\b|\bmail from command\b|\[mail_from\]/gi,
   },
   {
     command: 'RCPT',
     pattern:
-      /\b(in reply to|after|>>>)\s*rcpt( to)?\b|\brcpt to command\b|\bdid not like our rcpt\b|\brcpt to response\b|\bdoes not like recipient\b|\[rcpt_to\]/gi,
+      /(\b(in reply to|after)|>>>)\s*rcpt( to)?\b|\brcpt to command\b|\bdid not like our rcpt\b|\brcpt to response\b|\bdoes not like recipient\b|\[rcpt_to\]/gi,
   },
   {
     command: 'DATA',
     pattern:
-      /\b(in reply to|after|>>>)\s*(end of )?data\b|\b(end of )?data command\b|\bsmtp command:? data\b|\[data\]/gi,
+      /(\b(in reply to|after)|>>>)\s*(end of )?data\b|\b(end of )?data command\b|\bsmtp command:? data\b|\[data\]/gi,
   },
   { command: 'CONN', pattern: /\b(in reply to|after) (the )?(initial )?(greeting|connect(ion)?|banner)\b/gi },
 ];
@@ -181,13 +191,33 @@ function statusKey(status: string | null): string | null {
   return m ? m[1]! : null;
 }
 
-export function reasonFromText(text: string): BounceReason | null {
-  const lower = text
+function normalise(text: string): string {
+  return text
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .slice(0, 16 * 1024);
+}
+
+export function reasonFromText(text: string): BounceReason | null {
+  const lower = normalise(text);
   for (const { reason, patterns } of REASON_PATTERNS) {
     if (patterns.some((re) => re.test(lower))) return reason;
+  }
+  return null;
+}
+
+/**
+ * The reason a known receiving provider's own wording or error code gives (REMOTE_HOST_RULES),
+ * when the recipient's domain, the Remote-MTA or a host named in the diagnostic is that provider's.
+ */
+export function reasonFromRemoteHost(input: ReasonInput): BounceReason | null {
+  const lower = normalise(input.diagnostic);
+  if (!lower) return null;
+  const hosts = `${input.recipient?.split('@')[1] ?? ''} ${input.remoteMta ?? ''} ${lower}`;
+  for (const provider of REMOTE_HOST_RULES) {
+    if (!provider.hosts.test(hosts)) continue;
+    for (const { reason, patterns } of provider.rules)
+      if (patterns.some((re) => re.test(lower))) return reason;
   }
   return null;
 }
@@ -196,19 +226,23 @@ export function reasonFor(input: ReasonInput): BounceReason {
   const key = statusKey(input.status);
   if (key && DECISIVE_STATUS[key]) return DECISIVE_STATUS[key];
   if (input.diagnosticType?.startsWith('x-unix')) return 'mailererror';
+  const fromHost = reasonFromRemoteHost(input);
+  if (fromHost) return fromHost;
   const fromText = reasonFromText(input.diagnostic);
   const command = input.command ?? null;
   // Refused at MAIL FROM: it is the sender's address that was not accepted.
   if (command === 'MAIL' && (fromText === 'userunknown' || fromText === 'hostunknown' || fromText === null))
     return 'rejected';
   if (fromText === 'userunknown') {
-    // "User unknown" is only about the address when the server said so at RCPT TO or with a
-    // x.1.x status; said after DATA (or with a generic status and no command) it is a
-    // content/recipient filter's answer (sisimai: filtered).
+    // "User unknown" is about the address itself when the server said so in answer to RCPT TO,
+    // with an x.1.x status, or in words a mail system uses only for a missing mailbox. Said
+    // after DATA, with another status, or with nothing telling when, it is the answer of a
+    // filter in front of the mailbox (sisimai: filtered, a soft bounce).
     const subject = key?.split('.')[0];
     if (subject === '1' || command === 'RCPT') return 'userunknown';
-    if (subject === '2' || command === 'DATA') return 'filtered';
-    return 'userunknown';
+    if (command !== 'DATA' && MAILBOX_UNKNOWN_PHRASES.some((re) => re.test(normalise(input.diagnostic))))
+      return 'userunknown';
+    return 'filtered';
   }
   // A missing domain reported as temporary (4.x) is a DNS failure that may clear.
   if (fromText === 'hostunknown' && input.status?.startsWith('4.')) return 'networkerror';
@@ -218,6 +252,8 @@ export function reasonFor(input: ReasonInput): BounceReason {
     if (family) return family.reason;
   }
   if (command === 'HELO' || command === 'CONN') return 'blocked';
+  // A delay warning with only a generic status: the message is still queued (expired).
+  if ((input.action === 'delayed' || input.action === 'expired') && key?.endsWith('.0')) return 'expired';
   if (key && STATUS_REASONS[key]) return STATUS_REASONS[key];
   const subject = key?.split('.')[0];
   if (subject === '6') return 'contenterror';

@@ -6,6 +6,7 @@
  */
 import { BOUNCE_NOTICE_SIGNS, ORIGINAL_MESSAGE_MARKERS } from './bounce-patterns.ts';
 import { type BounceReason, isHardBounce, reasonFor, refusedCommand } from './bounce-rules.ts';
+import { dropNonTextElements, HTML_TAG } from './html.ts';
 import type { ParsedMessage } from './parse.ts';
 
 export interface FailedRecipient {
@@ -16,6 +17,8 @@ export interface FailedRecipient {
   readonly diagnostic: string;
   /** `smtp`, `x-unix`, … from `Diagnostic-Code: TYPE; text`. */
   readonly diagnosticType: string | null;
+  /** The receiving server named by the report (`Remote-MTA`), lower-cased; absent when unknown. */
+  readonly remoteMta?: string | null;
 }
 
 export interface BounceRecipient {
@@ -32,10 +35,26 @@ type FieldBlock = Map<string, string>;
 const MAX_NOTICE_CHARS = 64 * 1024;
 const MAX_RECIPIENTS = 200;
 
+/**
+ * An address. Lengths are bounded as RFC 5321 bounds them (local part ≤ 64, labels ≤ 63): an
+ * unbounded local part makes a long run of address characters without an "@" quadratic.
+ */
 const EMAIL =
-  /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+/g;
+  /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63}){1,16}/g;
 const ENHANCED_STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
 const REPLY_CODE = /\b([245]\d\d)[ -]/;
+
+/**
+ * A report's `Status` is often only the class (`5.0.0`) while the server's reply in the
+ * diagnostic carries the precise code (`550 5.1.1 …`): the precise one of the same class wins.
+ */
+export function refineStatus(status: string | null, diagnostic: string): string | null {
+  const inText = findStatus(diagnostic);
+  if (!status) return inText;
+  if (inText && /^[45]\.0\.0$/.test(status) && inText[0] === status[0] && !inText.endsWith('.0.0'))
+    return inText;
+  return status;
+}
 
 /** Parses the field blocks of a delivery-status body (blank-line separated, folded lines joined). */
 export function readFieldBlocks(text: string): FieldBlock[] {
@@ -92,13 +111,24 @@ export function dsnRecipients(parsed: ParsedMessage): FailedRecipient[] {
       if (!block.has('action') && !block.has('status') && !block.has('diagnostic-code')) continue;
       const diag = block.get('diagnostic-code') ?? '';
       const typeMatch = /^([A-Za-z0-9-]+)\s*;\s*/.exec(diag);
-      const status = block.get('status')?.match(ENHANCED_STATUS)?.[0] ?? null;
+      const statusField = block.get('status') ?? '';
+      // Without a Diagnostic-Code, a comment after the status ("4.0.0 (host name lookup
+      // failure)") is the only diagnostic; the generic "(permanent failure)" says nothing.
+      const comment = /\(([^()]{4,200})\)/.exec(statusField)?.[1] ?? '';
+      const commentText = /^(permanent|temporary|transient|persistent)( failure| error)?$/i.test(
+        comment.trim(),
+      )
+        ? ''
+        : comment;
+      const diagnostic = typeMatch ? diag.slice(typeMatch[0].length) : diag || commentText;
+      const remote = block.get('remote-mta') ?? '';
       out.push({
         recipient,
-        status,
+        status: refineStatus(statusField.match(ENHANCED_STATUS)?.[0] ?? null, diagnostic),
         action: block.get('action')?.toLowerCase().split(/[\s(]/)[0] ?? null,
-        diagnostic: typeMatch ? diag.slice(typeMatch[0].length) : diag,
+        diagnostic,
         diagnosticType: typeMatch ? typeMatch[1]!.toLowerCase() : null,
+        remoteMta: remote ? remote.replace(/^[^;]*;\s*/, '').toLowerCase() : null,
       });
       if (out.length >= MAX_RECIPIENTS) return out;
     }
@@ -126,11 +156,9 @@ export function noticeText(parsed: ParsedMessage): string {
 
 function htmlText(parsed: ParsedMessage): string {
   if (!parsed.html) return '';
-  return parsed.html
-    .slice(0, MAX_NOTICE_CHARS)
-    .replace(/<(style|script|head)[\s\S]*?<\/\1>/gi, ' ')
+  return dropNonTextElements(parsed.html.slice(0, MAX_NOTICE_CHARS))
     .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d)>/gi, '\n')
-    .replace(/<[^>]+>/g, ' ')
+    .replace(HTML_TAG, ' ')
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -207,8 +235,9 @@ export function noticeRecipients(parsed: ParsedMessage): FailedRecipient[] {
     /warning message only|not yet been delivered|delivery (is|has been) delayed|will (continue|keep) (to )?try/i.test(
       notice,
     );
+  const segmentOf = segmenter(notice, recipients);
   return recipients.map((recipient) => {
-    const segment = segmentFor(notice, recipient, recipients);
+    const segment = segmentOf(recipient);
     return {
       recipient,
       status: findStatus(segment) ?? findStatus(notice),
@@ -220,24 +249,63 @@ export function noticeRecipients(parsed: ParsedMessage): FailedRecipient[] {
 }
 
 /**
- * The notice text that speaks about one recipient: from its first mention to the first mention
- * of another recipient (or the whole notice when it is the only one). Each recipient's own
- * text matters in qmail/Exim notices that list several failures with different causes.
+ * The notice text that speaks about each recipient: from the start of the line of its first
+ * mention (a transcript's ">>> RCPT To:<…>" line says which command was refused, unless another
+ * recipient is named earlier on that line) to the line that names another recipient, by
+ * address or by its own domain alone ("550 example.org (smtp)... Host unknown" in a Sendmail
+ * transcript); the whole notice when it is the only recipient or only listed bare. Each
+ * recipient's own text matters in qmail/Exim notices that list several failures with
+ * different causes. All mentions are found once, so many recipients cost linear time.
  */
-function segmentFor(notice: string, recipient: string, all: readonly string[]): string {
-  if (all.length <= 1) return notice;
+export function segmenter(notice: string, all: readonly string[]): (recipient: string) => string {
+  if (all.length <= 1) return () => notice;
   const lower = notice.toLowerCase();
-  const start = lower.indexOf(recipient);
-  if (start < 0) return notice;
-  let end = lower.length;
-  for (const other of all) {
-    if (other === recipient) continue;
-    const i = lower.indexOf(other, start + recipient.length);
-    if (i >= 0 && i < end) end = i;
+  const domainOf = (a: string) => a.slice(a.indexOf('@') + 1);
+  const tokens = new Set<string>([...all, ...all.map(domainOf)]);
+  const marks: { at: number; token: string }[] = [];
+  for (const token of tokens) {
+    const isAddress = token.includes('@');
+    for (let i = lower.indexOf(token), n = 0; i >= 0 && n < 50; i = lower.indexOf(token, i + 1)) {
+      // A domain counts only on its own, not as the tail of a longer name or an address.
+      if (!isAddress && i > 0 && /[a-z0-9.@_-]/.test(lower[i - 1]!)) continue;
+      marks.push({ at: i, token });
+      n++;
+    }
   }
-  const segment = notice.slice(start, end);
-  // A segment with no words beyond the address (a bare list) gets the whole notice.
-  return segment.replace(EMAIL, '').replace(/[\s<>():,.-]/g, '').length < 8 ? notice : segment;
+  marks.sort((a, b) => a.at - b.at);
+  const firstAfter = (at: number) => {
+    let lo = 0;
+    let hi = marks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid]!.at < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (recipient) => {
+    const mention = lower.indexOf(recipient);
+    if (mention < 0) return notice;
+    const ownDomain = domainOf(recipient);
+    const isOther = (token: string) =>
+      token.includes('@') ? token !== recipient : token !== ownDomain && !ownDomain.endsWith(`.${token}`);
+    const lineStart = lower.lastIndexOf('\n', mention) + 1;
+    let start = lineStart;
+    for (let k = firstAfter(lineStart); k < marks.length && marks[k]!.at < mention; k++)
+      if (marks[k]!.token.includes('@') && marks[k]!.token !== recipient) start = mention;
+    let end = lower.length;
+    for (let k = firstAfter(mention + recipient.length); k < marks.length; k++) {
+      const mark = marks[k]!;
+      if (!isOther(mark.token)) continue;
+      // Up to the line that names the next recipient, or to the mention itself on the same line.
+      const otherLine = lower.lastIndexOf('\n', mark.at) + 1;
+      end = otherLine > mention ? otherLine : mark.at;
+      break;
+    }
+    const segment = notice.slice(start, end);
+    // A segment with no words beyond the address (a bare list) gets the whole notice.
+    return segment.replace(EMAIL, '').replace(/[\s<>():,.-]/g, '').length < 8 ? notice : segment;
+  };
 }
 
 export function findStatus(text: string): string | null {
@@ -252,13 +320,17 @@ export function findReplyCode(text: string): string | null {
 
 /** Turns read failures into the product's bounce objects (reason, hard/soft, status). */
 export function judgeRecipients(failures: readonly FailedRecipient[], context: string): BounceRecipient[] {
-  const all = failures.map((f) => f.recipient);
+  const segmentOf = segmenter(
+    context,
+    failures.map((f) => f.recipient),
+  );
+  const lowerContext = context.toLowerCase();
   return failures.map((f) => {
-    const segment = segmentFor(context, f.recipient, all);
+    const segment = segmentOf(f.recipient);
     // A report without a Diagnostic-Code: the notice's words about this recipient, if any.
-    const mentioned = context.toLowerCase().includes(f.recipient) && segment !== context;
+    const mentioned = segment !== context && lowerContext.includes(f.recipient);
     const diagnostic = f.diagnostic.trim() || (mentioned || f.action === null ? segment : '');
-    const status = f.status ?? findStatus(diagnostic);
+    const status = refineStatus(f.status, diagnostic);
     const reason = reasonFor({
       status,
       diagnostic,
@@ -267,6 +339,7 @@ export function judgeRecipients(failures: readonly FailedRecipient[], context: s
       context,
       command: refusedCommand(diagnostic) ?? refusedCommand(segment),
       recipient: f.recipient,
+      remoteMta: f.remoteMta ?? null,
     });
     const permanent = status ? status.startsWith('5') : !/^4\d\d\b/.test(diagnostic.trim());
     return {

@@ -153,6 +153,10 @@ function bounceResult(
 function readComplaint(
   parsed: ParsedMessage,
 ): { feedbackType: string; complainedRecipients: string[] } | null {
+  // Apple Mail's "Unsubscribe" button sends a plain message marked X-Apple-Unsubscribe: the
+  // sender asks to receive no more mail (an opt-out, treated like an ARF opt-out report).
+  if (/^\s*true\s*$/i.test(parsed.headers['x-apple-unsubscribe']?.[0] ?? '') && parsed.from)
+    return { feedbackType: 'opt-out', complainedRecipients: [parsed.from.address.toLowerCase()] };
   const reportText =
     parsed.feedbackReport[0] ??
     (/^feedback-type\s*:/im.test(parsed.text) &&
@@ -165,12 +169,12 @@ function readComplaint(
   const feedbackType = /^feedback-type\s*:\s*([\w-]+)/im.exec(text)?.[1]?.toLowerCase() ?? 'abuse';
   const complained = new Set<string>();
   for (const m of text.matchAll(
-    /^(original-rcpt-to|removal-recipient)\s*:\s*(?:rfc822\s*;\s*)?<?([^\s<>]+@[^\s<>]+)>?/gim,
+    /^(original-rcpt-to|removal-recipient)\s*:\s*(?:rfc822\s*;\s*)?<?([^\s<>@]{1,64}@[^\s<>]{1,255})>?/gim,
   ))
     complained.add(m[2]!.toLowerCase());
   if (complained.size === 0) {
     const to = parsed.originalHeaders?.to?.[0];
-    const m = to ? /([^\s<>",]+@[^\s<>",]+)/.exec(to) : null;
+    const m = to ? /([^\s<>",@]{1,64}@[^\s<>",]{1,255})/.exec(to) : null;
     if (m?.[1]) complained.add(m[1].toLowerCase());
   }
   return { feedbackType, complainedRecipients: [...complained] };

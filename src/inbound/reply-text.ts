@@ -10,6 +10,7 @@
  * language-aware (en/de/fr/es); email-reply-parser is then used for sign-offs only.
  */
 import EmailReplyParser from 'email-reply-parser';
+import { dropNonTextElements, HTML_TAG } from './html.ts';
 import type { ParsedMessage } from './parse.ts';
 
 /** A line that introduces quoted history ("On Mon, … wrote:", "Am … schrieb …:", …). */
@@ -95,21 +96,20 @@ function headerBlockAt(lines: readonly string[], start: number, need: number): b
 /** HTML → text with quotations marked: blockquote lines get "> ", `<hr>` becomes a separator. */
 export function htmlToText(html: string): string {
   let s = html.slice(0, 2 * 1024 * 1024);
-  s = s.replace(/<!--[\s\S]*?-->/g, ' ');
-  s = s.replace(/<(style|script|head|title|xml)\b[\s\S]*?<\/\1\s*>/gi, ' ');
+  s = dropNonTextElements(s);
   // Containers mail clients put the quoted message in (Outlook's top-bordered header block,
   // Gmail's gmail_quote…) become an explicit quote marker.
   const marker = '\n-----Original Message-----\n';
-  s = s.replace(/<div[^>]*border-top(-style)?:\s*solid[^>]*>/gi, marker);
+  s = s.replace(/<div\b[^<>]*border-top(-style)?:\s*solid[^<>]*>/gi, marker);
   s = s.replace(
-    /<div[^>]*(id="?divRplyFwdMsg|class="?gmail_quote|class="?yahoo_quoted|id="?appendonsend)[^>]*>/gi,
+    /<div\b[^<>]*(id="?divRplyFwdMsg|class="?gmail_quote|class="?yahoo_quoted|id="?appendonsend)[^<>]*>/gi,
     marker,
   );
-  s = s.replace(/<hr\b[^>]*>/gi, '\n__________\n');
-  s = s.replace(/<blockquote\b[^>]*>/gi, '\n\u0001').replace(/<\/blockquote\s*>/gi, '\u0002\n');
+  s = s.replace(/<hr\b[^<>]*>/gi, '\n__________\n');
+  s = s.replace(/<blockquote\b[^<>]*>/gi, '\n\u0001').replace(/<\/blockquote\s*>/gi, '\u0002\n');
   s = s.replace(/<br\s*\/?>/gi, '\n');
-  s = s.replace(/<\/?(p|div|tr|li|ul|ol|table|h[1-6]|pre|body|html)\b[^>]*>/gi, '\n');
-  s = s.replace(/<[^>]*>/g, '');
+  s = s.replace(/<\/?(p|div|tr|li|ul|ol|table|h[1-6]|pre|body|html)\b[^<>]*>/gi, '\n');
+  s = s.replace(HTML_TAG, '');
   s = decodeEntities(s);
   // Lines inside blockquotes become "> " quoted lines.
   let depth = 0;
@@ -157,6 +157,10 @@ function decodeEntities(s: string): string {
   });
 }
 
+/** Bounds of the text handed to email-reply-parser (see stripSignature). */
+const SIGN_OFF_MAX_CHARS = 4000;
+const SIGN_OFF_MAX_LINE = 1000;
+
 /** Signature and sign-off cut for intent detection ("-- ", "Sent from my…", "Best regards"…). */
 export function stripSignature(text: string): string {
   const lines = text.split('\n');
@@ -169,6 +173,9 @@ export function stripSignature(text: string): string {
     }
   }
   const body = lines.slice(0, cut).join('\n');
+  // email-reply-parser's patterns backtrack badly on long input (8 KB of "abc. x skrev x"
+  // lines takes about a second): it only reads texts of a person's length.
+  if (body.length > SIGN_OFF_MAX_CHARS || lines.some((l) => l.length > SIGN_OFF_MAX_LINE)) return body.trim();
   // email-reply-parser removes the common sign-offs; keep our text if it would empty it.
   const visible = new EmailReplyParser().read(body).getVisibleText().trim();
   return visible.length > 0 ? visible : body.trim();

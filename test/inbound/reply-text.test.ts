@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import EmailReplyParser from 'email-reply-parser';
+import { dropNonTextElements } from '../../src/inbound/html.ts';
 import { parseMessage } from '../../src/inbound/parse.ts';
 import { htmlToText, replyBody, stripQuotedText, stripSignature } from '../../src/inbound/reply-text.ts';
 
@@ -101,5 +102,23 @@ describe('stripQuotedText', () => {
   it('keeps a reply that only mentions "wrote" in passing', () => {
     const text = 'On second thought, the amount I wrote down was wrong.\nPlease check invoice 42.';
     assert.equal(stripQuotedText(text), text);
+  });
+
+  it('turns HTML into text: comments, styles and scripts dropped, blockquotes quoted', () => {
+    const html =
+      '<html><head><title>t</title><style>p{color:red}</style></head><body><!-- hidden -->' +
+      '<p>We will pay on Friday.</p><script>alert(1)</script><blockquote>Reminder &amp; invoice</blockquote></body></html>';
+    assert.equal(htmlToText(html), 'We will pay on Friday.\n\n> Reminder & invoice');
+    assert.equal(dropNonTextElements('a<!-- x -->b<STYLE>c</style >d<script>e'), 'a b d<script>e');
+    assert.equal(dropNonTextElements('a<!-- never closed <p>b'), 'a ');
+  });
+
+  it('reads hostile HTML (unclosed tags, comments, styles by the thousand) in linear time', () => {
+    for (const unit of ['<', '<a ', '<div ', '<style ', '<!--', '<head <title ']) {
+      const started = performance.now();
+      htmlToText(`<p>${unit.repeat(60_000 / unit.length)}</p>`);
+      const ms = performance.now() - started;
+      assert.ok(ms < 1000, `${JSON.stringify(unit)}: ${ms.toFixed(0)} ms`);
+    }
   });
 });

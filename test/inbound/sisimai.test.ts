@@ -5,9 +5,8 @@
  * every other row compares the recipient's hard/soft and reason. Prints the confusion table,
  * the agreement figures and the throughput over the whole set.
  *
- * Floors: the brief asks for ≥ 97 % hard/soft and ≥ 90 % reason agreement. Those are not
- * reached yet (see the figures printed); the assertions below hold the level reached so far
- * so that a change that makes it worse fails, and the gap stays visible.
+ * Floors: the issue's targets, ≥ 97 % hard/soft and ≥ 90 % reason agreement of labels
+ * (reached: 97.8 % and 91.6 %; the misses left are listed in docs/mail-in-classification.md).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -16,10 +15,8 @@ import { describe, it } from 'node:test';
 import { type Classification, classifyRaw } from '../../src/inbound/index.ts';
 
 const SISIMAI = join(import.meta.dirname, '../../../shared/external/sisimai-bounces');
-const HARD_SOFT_FLOOR = 0.94;
-const REASON_FLOOR = 0.82;
-const TARGET_HARD_SOFT = 0.97;
-const TARGET_REASON = 0.9;
+const HARD_SOFT_FLOOR = 0.97;
+const REASON_FLOOR = 0.9;
 
 interface Label {
   file: string;
@@ -81,7 +78,7 @@ describe('sisimai bounces', { skip: existsSync(SISIMAI) ? false : `${SISIMAI} is
     console.log(`sisimai confusion (label → answers):\n${lines.join('\n')}`);
     console.log(
       `sisimai: ${labels.length} labels in ${files.length} files; hard/soft ${pct(hardSoft).toFixed(1)} % ` +
-        `(target ${TARGET_HARD_SOFT * 100} %), reason ${pct(reasons).toFixed(1)} % (target ${TARGET_REASON * 100} %); ` +
+        `(floor ${HARD_SOFT_FLOOR * 100} %), reason ${pct(reasons).toFixed(1)} % (floor ${REASON_FLOOR * 100} %); ` +
         `${(files.length / seconds).toFixed(0)} messages/s (parse + classify)`,
     );
     assert.ok(hardSoft / labels.length >= HARD_SOFT_FLOOR, `hard/soft fell to ${pct(hardSoft).toFixed(1)} %`);
