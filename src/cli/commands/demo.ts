@@ -18,6 +18,7 @@ import { type Db, isPostgresUrl } from '../../platform/db/index.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
 import { startWorkers } from '../../platform/workers.ts';
+import { addUser, setUserPassword } from '../../users/users.ts';
 import { type CommandContext, defineCommand, parseFlags } from '../command.ts';
 
 const USAGE = `Usage: dunwell demo [--port N] [--host H] [--reset [--force]]
@@ -185,6 +186,17 @@ export default defineCommand({
 
     const summary = await storeSummary(db);
     const marker = await demoMarker(db);
+    // The demo's workspace account: a fresh password on every start (printed below), since an
+    // embedded store cannot be reached by `dunwell users password` while the demo runs.
+    let demoLogin: { email: string; password: string } | null = null;
+    if (marker) {
+      const email = 'admin@demo.example';
+      const [known] = await db.query<{ id: number }>('SELECT id FROM users WHERE lower(email) = $1', [email]);
+      const password = known
+        ? (await setUserPassword(db, email)).generatedPassword
+        : (await addUser(db, { email, role: 'admin', name: 'Demo admin' })).generatedPassword;
+      if (password) demoLogin = { email, password };
+    }
     if (loaded) {
       ctx.print(`Demo data created as of ${loaded.today} in ${loaded.seconds.toFixed(1)} s:`);
     } else if (marker) {
@@ -227,11 +239,17 @@ export default defineCommand({
         invoices: summary.invoices,
         open_ar: Object.fromEntries(Object.entries(summary.openAr).map(([c, v]) => [c, v.amount])),
         api_key: apiKey,
+        workspace: demoLogin ? { url: `${server.url}/app`, ...demoLogin } : null,
         workers: workers.names,
       });
     }
     ctx.print('');
     ctx.print(`Dunwell demo is running at ${server.url}`);
+    if (demoLogin) {
+      ctx.print(
+        `  Workspace:     ${server.url}/app  (sign in as ${demoLogin.email} with ${demoLogin.password}; a new password each start)`,
+      );
+    }
     ctx.print(`  API reference: ${server.url}/api/docs  (OpenAPI: ${server.url}/api/openapi.json)`);
     if (apiKey)
       ctx.print(`  API key:       ${apiKey}   (shown once; send it as "Authorization: Bearer <key>")`);
