@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { applyDemoDefaults } from '../../src/demo/load.ts';
 import { type RunningServer, startServer } from '../../src/http/server.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/index.ts';
@@ -39,6 +40,7 @@ async function seed(db: Db, today: string): Promise<void> {
     INSERT INTO tasks (customer_id, kind, title, due) SELECT id, 'call', 'Call about INV-1', date '${today}' FROM customers WHERE external_id = 'C-100';
     INSERT INTO audit_log (actor, customer_id, action, entity, entity_id, data)
       SELECT 'engine', id, 'message.sent', 'message', '1', '{"template": "past-due", "subject": "Overdue: INV-1"}' FROM customers WHERE external_id = 'C-100';`);
+  await applyDemoDefaults(db);
   for (const role of ['collector', 'viewer']) {
     await addUser(db, { email: `${role}@example.com`, role, password: PASSWORD });
   }
@@ -137,6 +139,29 @@ describeInBrowser('workspace in a browser', () => {
       await page.getByText('No open tasks. Well done.').waitFor();
       const [task] = await db.query<{ status: string }>('SELECT status FROM tasks');
       assert.equal(task?.status, 'done');
+    });
+
+    it('shows the 30-day forecast as the API computes it', async () => {
+      await page.getByRole('link', { name: 'Forecast' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Forecast' }).waitFor();
+      const days = (await page.evaluate(async () => (await fetch('/api/v1/forecast?days=30')).json())) as {
+        date: string;
+        messages: unknown[];
+        tasks: unknown[];
+      }[];
+      assert.equal(days.length, 30);
+      assert.ok(
+        days.some((d) => d.messages.length > 0),
+        'the default campaigns plan something',
+      );
+      for (const day of days.slice(0, 5)) {
+        assert.equal(
+          await page.getByTestId(`forecast-${day.date}`).textContent(),
+          `${day.messages.length} messages, ${day.tasks.length} tasks`,
+        );
+      }
+      await shot('forecast');
+      await noSeriousViolations(page);
     });
 
     it('gives a viewer no actions, and the server refuses its writes', async () => {

@@ -77,6 +77,12 @@ const en = {
   saved: 'Saved.',
   formula: 'Formula',
   language: 'Language',
+  forecast: 'Forecast',
+  forecastHint: 'What the engine would send on each of the next 30 days if nothing were paid.',
+  next30Days: 'Next 30 days',
+  countMessagesTasks: '{m} messages, {t} tasks',
+  step: 'Step',
+  recipients: 'To',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -159,6 +165,12 @@ const de: Strings = {
   saved: 'Gespeichert.',
   formula: 'Formel',
   language: 'Sprache',
+  forecast: 'Vorschau',
+  forecastHint: 'Was die Engine an jedem der nächsten 30 Tage senden würde, wenn nichts bezahlt wird.',
+  next30Days: 'Nächste 30 Tage',
+  countMessagesTasks: '{m} Nachrichten, {t} Aufgaben',
+  step: 'Stufe',
+  recipients: 'An',
 };
 
 const fr: Strings = {
@@ -238,6 +250,12 @@ const fr: Strings = {
   saved: 'Enregistré.',
   formula: 'Formule',
   language: 'Langue',
+  forecast: 'Prévisions',
+  forecastHint: "Ce que le moteur enverrait chacun des 30 prochains jours si rien n'était payé.",
+  next30Days: '30 prochains jours',
+  countMessagesTasks: '{m} messages, {t} tâches',
+  step: 'Étape',
+  recipients: 'À',
 };
 
 const es: Strings = {
@@ -317,6 +335,12 @@ const es: Strings = {
   saved: 'Guardado.',
   formula: 'Fórmula',
   language: 'Idioma',
+  forecast: 'Previsión',
+  forecastHint: 'Lo que el motor enviaría cada uno de los próximos 30 días si no se pagara nada.',
+  next30Days: 'Próximos 30 días',
+  countMessagesTasks: '{m} mensajes, {t} tareas',
+  step: 'Paso',
+  recipients: 'Para',
 };
 
 export const LANGUAGES = { en, de, fr, es } as const;

@@ -11,6 +11,7 @@ import { LANGUAGES, type Language, language, setLanguage, t } from './i18n.ts';
 import { Customer } from './pages/Customer.tsx';
 import { Customers } from './pages/Customers.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
+import { Forecast } from './pages/Forecast.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Worklist } from './pages/Worklist.tsx';
 import { currentUser, signOut, type User } from './session.ts';
@@ -30,6 +31,7 @@ function Route({ hash, user }: { hash: string; user: User }) {
   if (customer?.[1]) return <Customer id={decodeURIComponent(customer[1])} user={user} />;
   if (hash.startsWith('#/customers')) return <Customers />;
   if (hash.startsWith('#/worklist')) return <Worklist user={user} />;
+  if (hash.startsWith('#/forecast')) return <Forecast />;
   return <Dashboard />;
 }
 
@@ -50,6 +52,7 @@ function App() {
     { href: '#/', label: t('dashboard'), active: hash === '#/' || hash === '#' },
     { href: '#/customers', label: t('customers'), active: hash.startsWith('#/customers') },
     { href: '#/worklist', label: t('worklist'), active: hash.startsWith('#/worklist') },
+    { href: '#/forecast', label: t('forecast'), active: hash.startsWith('#/forecast') },
   ];
   return (
     <>
