@@ -157,7 +157,7 @@ describeInBrowser('workspace in a browser', () => {
       for (const day of days.slice(0, 5)) {
         assert.equal(
           await page.getByTestId(`forecast-${day.date}`).textContent(),
-          `${day.messages.length} messages, ${day.tasks.length} tasks`,
+          `messages: ${day.messages.length}, tasks: ${day.tasks.length}`,
         );
       }
       await shot('forecast');

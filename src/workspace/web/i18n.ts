@@ -80,7 +80,7 @@ const en = {
   forecast: 'Forecast',
   forecastHint: 'What the engine would send on each of the next 30 days if nothing were paid.',
   next30Days: 'Next 30 days',
-  countMessagesTasks: '{m} messages, {t} tasks',
+  countMessagesTasks: 'messages: {m}, tasks: {t}',
   step: 'Step',
   recipients: 'To',
 } as const;
@@ -168,7 +168,7 @@ const de: Strings = {
   forecast: 'Vorschau',
   forecastHint: 'Was die Engine an jedem der nächsten 30 Tage senden würde, wenn nichts bezahlt wird.',
   next30Days: 'Nächste 30 Tage',
-  countMessagesTasks: '{m} Nachrichten, {t} Aufgaben',
+  countMessagesTasks: 'Nachrichten: {m}, Aufgaben: {t}',
   step: 'Stufe',
   recipients: 'An',
 };
@@ -253,7 +253,7 @@ const fr: Strings = {
   forecast: 'Prévisions',
   forecastHint: "Ce que le moteur enverrait chacun des 30 prochains jours si rien n'était payé.",
   next30Days: '30 prochains jours',
-  countMessagesTasks: '{m} messages, {t} tâches',
+  countMessagesTasks: 'messages : {m}, tâches : {t}',
   step: 'Étape',
   recipients: 'À',
 };
@@ -338,7 +338,7 @@ const es: Strings = {
   forecast: 'Previsión',
   forecastHint: 'Lo que el motor enviaría cada uno de los próximos 30 días si no se pagara nada.',
   next30Days: 'Próximos 30 días',
-  countMessagesTasks: '{m} mensajes, {t} tareas',
+  countMessagesTasks: 'mensajes: {m}, tareas: {t}',
   step: 'Paso',
   recipients: 'Para',
 };
