@@ -164,6 +164,22 @@ describeInBrowser('workspace in a browser', () => {
       await noSeriousViolations(page);
     });
 
+    it('pinpoints an error in a template being edited, and previews it for a customer', async () => {
+      await page.getByRole('link', { name: 'Templates' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Templates' }).waitFor();
+      await page.getByRole('combobox', { name: 'Template' }).selectOption('reminder/en');
+      const subject = page.getByLabel('Subject');
+      await subject.waitFor();
+      await page.getByLabel('Preview for customer (ID)').fill('C-100');
+      await page.locator('iframe.mail').waitFor();
+      await subject.fill('Reminder for {{ customer.nmae }}');
+      const problem = page.getByTestId('template-problem');
+      await problem.waitFor();
+      assert.match((await problem.textContent()) ?? '', /subject, line 1, column \d+/);
+      await shot('templates');
+      await noSeriousViolations(page);
+    });
+
     it('gives a viewer no actions, and the server refuses its writes', async () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();

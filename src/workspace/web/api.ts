@@ -5,6 +5,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** the error's `details` (validation problems, rejected rows…) */
+    readonly details: unknown[] = [],
   ) {
     super(message);
   }
@@ -34,7 +36,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   });
   if (response.status === 204) return undefined as T;
   const payload = (await response.json().catch(() => null)) as
-    | (T & { error?: { code: string; message: string } })
+    | (T & { error?: { code: string; message: string; details?: unknown[] } })
     | null;
   if (!response.ok) {
     if (response.status === 401 && path !== '/api/session') onSignedOut();
@@ -42,6 +44,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       response.status,
       payload?.error?.code ?? 'http_error',
       payload?.error?.message ?? `the server answered ${response.status}`,
+      payload?.error?.details ?? [],
     );
   }
   return payload as T;

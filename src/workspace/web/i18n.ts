@@ -83,6 +83,17 @@ const en = {
   countMessagesTasks: 'messages: {m}, tasks: {t}',
   step: 'Step',
   recipients: 'To',
+  templates: 'Templates',
+  template: 'Template',
+  shippedDefault: 'shipped default',
+  subject: 'Subject',
+  body: 'Body',
+  plainText: 'Plain text',
+  derivedFromHtml: 'Empty: derived from the HTML',
+  problems: 'Problems',
+  problemAt: '{part}, line {line}, column {column}',
+  preview: 'Preview',
+  previewCustomer: 'Preview for customer (ID)',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -171,6 +182,17 @@ const de: Strings = {
   countMessagesTasks: 'Nachrichten: {m}, Aufgaben: {t}',
   step: 'Stufe',
   recipients: 'An',
+  templates: 'Vorlagen',
+  template: 'Vorlage',
+  shippedDefault: 'mitgelieferter Standard',
+  subject: 'Betreff',
+  body: 'Inhalt',
+  plainText: 'Nur-Text',
+  derivedFromHtml: 'Leer: aus dem HTML abgeleitet',
+  problems: 'Fehler',
+  problemAt: '{part}, Zeile {line}, Spalte {column}',
+  preview: 'Vorschau',
+  previewCustomer: 'Vorschau für Kunde (ID)',
 };
 
 const fr: Strings = {
@@ -256,6 +278,17 @@ const fr: Strings = {
   countMessagesTasks: 'messages : {m}, tâches : {t}',
   step: 'Étape',
   recipients: 'À',
+  templates: 'Modèles',
+  template: 'Modèle',
+  shippedDefault: 'modèle fourni',
+  subject: 'Objet',
+  body: 'Corps',
+  plainText: 'Texte brut',
+  derivedFromHtml: 'Vide : dérivé du HTML',
+  problems: 'Problèmes',
+  problemAt: '{part}, ligne {line}, colonne {column}',
+  preview: 'Aperçu',
+  previewCustomer: 'Aperçu pour le client (ID)',
 };
 
 const es: Strings = {
@@ -341,6 +374,17 @@ const es: Strings = {
   countMessagesTasks: 'mensajes: {m}, tareas: {t}',
   step: 'Paso',
   recipients: 'Para',
+  templates: 'Plantillas',
+  template: 'Plantilla',
+  shippedDefault: 'predeterminada',
+  subject: 'Asunto',
+  body: 'Cuerpo',
+  plainText: 'Texto sin formato',
+  derivedFromHtml: 'Vacío: derivado del HTML',
+  problems: 'Problemas',
+  problemAt: '{part}, línea {line}, columna {column}',
+  preview: 'Vista previa',
+  previewCustomer: 'Vista previa para el cliente (ID)',
 };
 
 export const LANGUAGES = { en, de, fr, es } as const;

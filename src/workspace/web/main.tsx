@@ -13,6 +13,7 @@ import { Customers } from './pages/Customers.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Forecast } from './pages/Forecast.tsx';
 import { SignIn } from './pages/SignIn.tsx';
+import { Templates } from './pages/Templates.tsx';
 import { Worklist } from './pages/Worklist.tsx';
 import { currentUser, signOut, type User } from './session.ts';
 
@@ -32,6 +33,7 @@ function Route({ hash, user }: { hash: string; user: User }) {
   if (hash.startsWith('#/customers')) return <Customers />;
   if (hash.startsWith('#/worklist')) return <Worklist user={user} />;
   if (hash.startsWith('#/forecast')) return <Forecast />;
+  if (hash.startsWith('#/templates')) return <Templates user={user} />;
   return <Dashboard />;
 }
 
@@ -53,6 +55,7 @@ function App() {
     { href: '#/customers', label: t('customers'), active: hash.startsWith('#/customers') },
     { href: '#/worklist', label: t('worklist'), active: hash.startsWith('#/worklist') },
     { href: '#/forecast', label: t('forecast'), active: hash.startsWith('#/forecast') },
+    { href: '#/templates', label: t('templates'), active: hash.startsWith('#/templates') },
   ];
   return (
     <>
