@@ -112,7 +112,7 @@ export function Templates({ user }: { user: User }) {
   return (
     <div class="page">
       <h1>{t('templates')}</h1>
-      <div class="columns">
+      <div class="columns even">
         <div class="page">
           <Card title={t('template')}>
             <Show loaded={list}>
