@@ -1,7 +1,7 @@
 /**
  * `dunwell inbound FILE… --classify-only --json`: one compact JSON object per file, per line,
  * in argument order, with exactly PRODUCT §6's keys; unreadable files give an error object
- * and exit 1; without --classify-only it is a usage error (exit 2).
+ * and exit 1; no file at all is a usage error (exit 2).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -60,11 +60,10 @@ describe('dunwell inbound --classify-only', () => {
     assert.match(r.stderr, /cannot read .*does-not-exist\.eml: file not found/);
   });
 
-  it('says that storing arrives with the intake when --classify-only is missing (exit 2)', () => {
-    const r = dunwell('inbound', join(FIXTURES, 'replies/en-paid.eml'));
+  it('needs at least one file (exit 2); storing without --classify-only is covered by intake-cli.test.ts', () => {
+    const r = dunwell('inbound', '--classify-only');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--classify-only/);
-    assert.match(r.stderr, /intake/);
+    assert.match(r.stderr, /at least one FILE\.eml/);
     assert.equal(r.stdout, '');
   });
 
