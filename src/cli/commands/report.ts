@@ -1,6 +1,7 @@
 import { addDays, type CalendarDate, isCalendarDate } from '../../ledger/dates.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
 import { UsageError } from '../../platform/errors.ts';
+import { type CampaignReport, campaignReport } from '../../reports/campaigns.ts';
 import {
   AGING_BUCKETS,
   type AgingReport,
@@ -15,9 +16,12 @@ import { type CommandContext, defineCommand, parseFlags } from '../command.ts';
 
 const USAGE = `Usage: dunwell report aging [--as-of YYYY-MM-DD] [--json]
        dunwell report metrics [--as-of YYYY-MM-DD] [--period-days N] [--json]
+       dunwell report campaigns [--as-of YYYY-MM-DD] [--period-days N] [--json]
 
   aging      open receivables per currency by days past due (current, 1-30, 31-60, 61-90, 91+)
   metrics    AR, DSO, countback DSO, best possible DSO, ADD, CEI, average days to pay and late
+  campaigns  per campaign step: messages sent in the period, bounce and reply rates, and the share
+             of the listed balance paid within 7 and 30 days of sending
 
   --as-of YYYY-MM-DD   the day the report is as of (default: today in the organisation's time zone)
   --period-days N      the period for sales-based metrics, in days ending with --as-of (default ${DEFAULT_PERIOD_DAYS})`;
@@ -41,6 +45,11 @@ const REPORTS: Readonly<Record<string, ReportRunner>> = {
     if (ctx.json) ctx.printJson(report);
     else printMetrics(ctx, report);
   },
+  campaigns: async (ctx, { asOf, periodDays }) => {
+    const report = await campaignReport(await ctx.db(), { asOf, periodDays });
+    if (ctx.json) ctx.printJson(report);
+    else printCampaigns(ctx, report);
+  },
 };
 
 function available(): string {
@@ -56,7 +65,7 @@ function parsePeriodDays(text: string | undefined): number {
 }
 
 export default defineCommand({
-  summary: 'AR reports: aging, metrics',
+  summary: 'AR reports: aging, metrics, campaigns',
   usage: USAGE,
   async run(ctx) {
     const { values, positionals } = parseFlags(ctx.argv, {
@@ -175,5 +184,46 @@ function printMetrics(ctx: CommandContext, report: MetricsReport): void {
     for (const line of table(rows, ['left', 'right', 'left'])) {
       ctx.print(line);
     }
+  }
+}
+
+function share(value: number | null): string {
+  return value === null ? 'n/a' : `${value.toFixed(1)} %`;
+}
+
+function printCampaigns(ctx: CommandContext, report: CampaignReport): void {
+  const from = addDays(report.as_of, 1 - report.period_days);
+  ctx.print(`Campaign effectiveness: messages sent ${from} to ${report.as_of}`);
+  ctx.print();
+  if (report.steps.length === 0) {
+    ctx.print('No messages were sent in this period.');
+    return;
+  }
+  const header = ['Campaign', 'Step', 'Sent', 'Bounced', 'Replied', 'Currency', 'Paid ≤7 d', 'Paid ≤30 d'];
+  const rows: string[][] = [];
+  for (const step of report.steps) {
+    const currencies = Object.entries(step.currencies);
+    const first = [
+      step.campaign,
+      step.step,
+      String(step.sent),
+      share(step.bounce_rate),
+      share(step.reply_rate),
+    ];
+    if (currencies.length === 0) rows.push([...first, '', '', '']);
+    for (const [i, [currency, c]] of currencies.entries()) {
+      rows.push([
+        ...(i === 0 ? first : ['', '', '', '', '']),
+        currency,
+        `${share(c.paid_7d_share)} of ${c.listed_7d} (${step.matured_7d} msgs)`,
+        `${share(c.paid_30d_share)} of ${c.listed_30d} (${step.matured_30d} msgs)`,
+      ]);
+    }
+  }
+  for (const line of table(
+    [header, ...rows],
+    ['left', 'left', 'right', 'right', 'right', 'left', 'right', 'right'],
+  )) {
+    ctx.print(line);
   }
 }
