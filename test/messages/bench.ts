@@ -5,10 +5,17 @@
  * - renders/s: the shipped past-due template (de) for a customer with 10 invoices in two
  *   currencies: subject + HTML + derived text, MJML compiled once (cached), variables built
  *   each time from plain data as the sender would.
- * - PDFs/s: an account statement with 30 lines (one page), DejaVu Sans embedded.
+ * - PDFs/s: an account statement with 30 lines (28 invoices, opening and closing balance),
+ *   DejaVu Sans embedded; without a logo, with a 320×96 RGB PNG logo and with the same logo
+ *   with an alpha channel. Each line also gives the CPU time per PDF (user + system, so
+ *   other processes on a busy machine inflate it less than the wall-clock rate) and the size.
+ * - statementPdf(): the public function the sender and the API call — the ledger query on
+ *   an embedded PGlite plus the render — for one customer with the same 28 invoices.
  */
 
+import { crc32, deflateSync } from 'node:zlib';
 import { loadDefaultTemplates } from '../../src/messages/defaults/templates/index.ts';
+import { statementPdf } from '../../src/messages/documents/index.ts';
 import { buildStatement, type LedgerInvoice } from '../../src/messages/documents/statement-data.ts';
 import { renderStatementPdf } from '../../src/messages/documents/statement-pdf.ts';
 import { renderMessage } from '../../src/messages/templates/render.ts';
@@ -17,19 +24,63 @@ import {
   type InvoiceData,
   SAMPLE_VARIABLE_INPUT,
 } from '../../src/messages/templates/variables.ts';
+import { freshPglite } from '../support/db.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 
 async function measure(name: string, work: () => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < 20; i++) await work(); // warm-up: JIT, caches, font parsing
+  let last: unknown;
+  for (let i = 0; i < 20; i++) last = await work(); // warm-up: JIT, caches, font parsing
   let count = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
     await work();
     count++;
   }
   const elapsed = (performance.now() - started) / 1000;
-  console.log(`${name}: ${(count / elapsed).toFixed(0)}/s (${count} in ${elapsed.toFixed(1)} s)`);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000 / count;
+  const size = Buffer.isBuffer(last) ? `, ${(last.length / 1024).toFixed(1)} KB` : '';
+  console.log(
+    `${name}: ${(count / elapsed).toFixed(0)}/s (${count} in ${elapsed.toFixed(1)} s), ${cpuMs.toFixed(2)} ms CPU each${size}`,
+  );
+}
+
+/** A 320×96 PNG (colour gradient), RGB or RGBA, written with zlib: a typical logo. */
+function logoPng(alpha: boolean): Buffer {
+  const width = 320;
+  const height = 96;
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc32(typed));
+    return Buffer.concat([head, typed, tail]);
+  };
+  const channels = alpha ? 4 : 3;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = alpha ? 6 : 2;
+  const raw = Buffer.alloc((width * channels + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = y * (width * channels + 1) + 1 + x * channels;
+      raw[o] = 31 + (x % 64);
+      raw[o + 1] = 78 + (y % 32);
+      raw[o + 2] = 121;
+      if (alpha) raw[o + 3] = 255 - ((x + y) % 128);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const template = loadDefaultTemplates().find((t) => t.key === 'past-due' && t.language === 'de')!;
@@ -69,16 +120,38 @@ const statement = buildStatement({
   applications: [],
 });
 // 28 invoices + opening + closing = 30 lines
-await measure('statement PDF (30 lines) renders', () =>
-  renderStatementPdf({
-    organisation: {
-      name: 'Nordlicht Logistik GmbH',
-      address: 'Hafenstraße 12\n20457 Hamburg',
-      logo: null,
-      remittance: null,
-    },
-    customer: { externalId: 'C-1', name: 'Łódź Café & Señor Müller S.L.' },
-    language: 'de',
-    statement,
-  }),
+const organisation = {
+  name: 'Nordlicht Logistik GmbH',
+  address: 'Hafenstraße 12\n20457 Hamburg',
+  logo: null,
+  remittance: null,
+};
+for (const [label, logo] of [
+  ['no logo', null],
+  ['RGB PNG logo', logoPng(false)],
+  ['RGBA PNG logo', logoPng(true)],
+] as const) {
+  await measure(`statement PDF (30 lines, ${label}) renders`, () =>
+    renderStatementPdf({
+      organisation: { ...organisation, logo },
+      customer: { externalId: 'C-1', name: 'Łódź Café & Señor Müller S.L.' },
+      language: 'de',
+      statement,
+    }),
+  );
+}
+
+const db = await freshPglite();
+await db.exec(`
+  UPDATE organisation SET name = 'Nordlicht Logistik GmbH', address = 'Hafenstraße 12, 20457 Hamburg', language = 'de';
+  INSERT INTO customers (external_id, name) VALUES ('C-1', 'Łódź Café & Señor Müller S.L.');
+  INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount)
+  SELECT 'RE-2026-' || lpad(g::text, 4, '0'), c.id, 'RE-2026-' || lpad(g::text, 4, '0'),
+         DATE '2026-03-01' + (g - 1) % 28, DATE '2026-04-15', 'EUR', 50000 + g
+    FROM customers c, generate_series(1, 28) g;
+`);
+await measure(
+  'statementPdf() from PGlite (1 query + render)',
+  async () => (await statementPdf(db, 'C-1', '2026-03-31')).bytes,
 );
+await db.close();

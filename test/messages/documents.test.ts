@@ -6,8 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import {
+  FontFace,
+  LAYOUT_CACHE_WORDS,
+  openFont,
+  TrueTypeSubset,
+} from '../../src/messages/documents/fonts.ts';
 import { renderInvoicePdf } from '../../src/messages/documents/invoice-pdf.ts';
-import type { DocumentBranding } from '../../src/messages/documents/pdf.ts';
+import { prepareLogo } from '../../src/messages/documents/logo.ts';
+import {
+  createPdf,
+  type DocumentBranding,
+  documentFonts,
+  drawBranding,
+  fitted,
+  pdfToBuffer,
+} from '../../src/messages/documents/pdf.ts';
 import { buildStatement, type LedgerInvoice } from '../../src/messages/documents/statement-data.ts';
 import { renderStatementPdf } from '../../src/messages/documents/statement-pdf.ts';
 import { inspectPdf } from './support/pdf.ts';
@@ -285,6 +300,253 @@ describe('invoice PDF', () => {
       'Página 1 de 1',
     ]) {
       assert.ok(text.includes(expected), `missing "${expected}" in: ${text}`);
+    }
+  });
+});
+
+/** The objects of a PDF as pdfkit writes them: number → body (dictionary and stream). */
+function pdfObjects(pdf: Buffer): Map<number, string> {
+  const map = new Map<number, string>();
+  for (const m of pdf.toString('latin1').matchAll(/(\d+) 0 obj\s*([\s\S]*?)endobj/g))
+    map.set(Number(m[1]), m[2]!);
+  return map;
+}
+
+function pdfStream(body: string): Buffer {
+  const m = /stream\r?\n([\s\S]*?)\r?\nendstream/.exec(body);
+  if (!m) throw new Error('object has no stream');
+  const raw = Buffer.from(m[1]!, 'latin1');
+  return /\/FlateDecode/.test(body) ? inflateSync(raw) : raw;
+}
+
+/**
+ * Each embedded font subset with its ToUnicode map: for every glyph a page can show, the text
+ * it stands for, its outline and its advance width in the subset.
+ */
+function embeddedGlyphs(
+  pdf: Buffer,
+): { font: string; glyphs: { text: string; svg: string; advance: number }[] }[] {
+  const objs = pdfObjects(pdf);
+  const ref = (body: string, key: string) => Number(new RegExp(`/${key} (\\d+) 0 R`).exec(body)?.[1]);
+  const out = [];
+  for (const body of objs.values()) {
+    if (!/\/Subtype \/Type0/.test(body)) continue;
+    const cmap = pdfStream(objs.get(ref(body, 'ToUnicode'))!).toString('latin1');
+    const descendant = objs.get(Number(/\/DescendantFonts \[(\d+) 0 R\]/.exec(body)![1]))!;
+    const descriptor = objs.get(ref(descendant, 'FontDescriptor'))!;
+    const subset = openFont(pdfStream(objs.get(ref(descriptor, 'FontFile2'))!));
+    const glyphs: { text: string; svg: string; advance: number }[] = [];
+    // pdfkit writes the map as bfrange lines: <first> <last> [<text> <text> …]
+    for (const m of cmap.matchAll(/<([0-9a-f]{4})> <([0-9a-f]{4})> \[([^\]]*)\]/g)) {
+      const texts = [...m[3]!.matchAll(/<([0-9a-f ]*)>/g)].map((t) =>
+        String.fromCodePoint(...(t[1]!.match(/[0-9a-f]{4}/g) ?? []).map((h) => Number.parseInt(h, 16))),
+      );
+      texts.forEach((text, i) => {
+        const glyph = subset.getGlyph(Number.parseInt(m[1]!, 16) + i);
+        glyphs.push({ text, svg: glyph.path.toSVG(), advance: glyph.advanceWidth });
+      });
+    }
+    out.push({ font: /\/BaseFont \/[A-Z]{6}\+([\w-]+)/.exec(body)![1]!, glyphs });
+  }
+  return out;
+}
+
+describe('fonts shared across documents', () => {
+  // the text under test is the remittance line: one line across the page
+  const statement = (text: string, language: string) =>
+    renderStatementPdf({
+      organisation: { ...org, remittance: text },
+      customer: { externalId: 'K-9', name: 'Kunde' },
+      language,
+      statement: buildStatement(ledger),
+    });
+
+  it('gives documents rendered one after another their own correct text', async () => {
+    // the first document's accented letters are composite glyphs (o + acute …): subsetting them
+    // must not change what the plain letters of the next document extract as
+    const names = [
+      'Łódź Café Señor Ñoño Ærø ß ç ü',
+      'xylophone quartz wizard jumps 0123456789',
+      'Ωmega Ελλάδα Москва Łukasz Żółć — “quotes” …',
+      'xylophone quartz wizard jumps 0123456789',
+    ];
+    const pdfs = [];
+    for (const [i, name] of names.entries()) pdfs.push(await statement(name, ['de', 'en', 'fr', 'en'][i]!));
+    pdfs.forEach((pdf, i) => {
+      const text = inspectPdf(pdf).pageTexts.join('\n').replace(/\s+/g, ' ');
+      assert.ok(text.includes(names[i]!), `document ${i + 1} lacks "${names[i]}": ${text}`);
+    });
+    assert.ok(pdfs[1]!.equals(pdfs[3]!), 'the same document rendered again differs');
+  });
+
+  it('renders concurrent documents each with its own text', async () => {
+    const names = ['Ærø Ωmega', 'Łódź Żółć', 'Ñoño Çağrı', 'Москва Київ', 'Großhandel ß', 'xylophone'];
+    const pdfs = await Promise.all(names.map((name, i) => statement(name, i % 2 ? 'fr' : 'de')));
+    pdfs.forEach((pdf, i) => {
+      const text = inspectPdf(pdf).pageTexts.join('\n').replace(/\s+/g, ' ');
+      assert.ok(text.includes(names[i]!), `document ${i + 1} lacks "${names[i]}"`);
+    });
+  });
+
+  it('draws for every character the font’s own glyph, and extracts ligatures as their letters', async () => {
+    const full = { DejaVuSans: documentFonts().regular, 'DejaVuSans-Bold': documentFonts().bold };
+    await statement('Złota Rybka: Ñandú Großhandel Ærø – Łukasz, Çağrı, Μύθος', 'fr');
+    const pdf = await statement('Effi offers fine waffles — Ölçü', 'de');
+    const fonts = embeddedGlyphs(pdf);
+    assert.deepEqual(fonts.map((f) => f.font).sort(), ['DejaVuSans', 'DejaVuSans-Bold']);
+    let compared = 0;
+    for (const { font, glyphs } of fonts) {
+      const source = openFont(full[font as keyof typeof full]);
+      for (const g of glyphs) {
+        const chars = [...g.text];
+        if (chars.length !== 1) {
+          // a ligature glyph must stand for its letters, not for a presentation form
+          assert.match(g.text, /^[a-z]+$/i, `ligature in ${font} extracts as ${JSON.stringify(g.text)}`);
+          continue;
+        }
+        const original = source.glyphForCodePoint(chars[0]!.codePointAt(0)!);
+        assert.equal(g.svg, original.path.toSVG(), `${font}: the glyph for "${g.text}" is not the font's`);
+        assert.equal(g.advance, original.advanceWidth, `${font}: "${g.text}" has another width`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 60, `only ${compared} glyphs compared`);
+    const text = inspectPdf(pdf).pageTexts.join('\n');
+    assert.match(text, /offenen/);
+    assert.doesNotMatch(text, /[\uFB00-\uFB06]/, 'a ligature extracted as a presentation form');
+  });
+
+  it('keeps the word-layout cache bounded', async () => {
+    const regular = new FontFace(documentFonts().regular); // not the shared one: its cache stays clean
+    for (let i = 0; i < LAYOUT_CACHE_WORDS + 10; i++) regular.layoutCache[`w${i}`] = { i };
+    assert.equal(regular.layoutCache.w0, undefined, 'the cache never started over');
+    assert.deepEqual(regular.layoutCache[`w${LAYOUT_CACHE_WORDS + 9}`], { i: LAYOUT_CACHE_WORDS + 9 });
+  });
+});
+
+/** A PNG written with zlib: width × height, RGB or RGBA; `corrupt` makes its pixel data unreadable. */
+function png(width: number, height: number, alpha: boolean, corrupt = false): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc32(typed));
+    return Buffer.concat([head, typed, tail]);
+  };
+  const channels = alpha ? 4 : 3;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = alpha ? 6 : 2;
+  const raw = Buffer.alloc((width * channels + 1) * height);
+  for (let i = 0; i < raw.length; i++) raw[i] = i % (width * channels + 1) === 0 ? 0 : (i * 7) % 251;
+  const pixels = corrupt ? Buffer.from('this is not zlib data at all') : deflateSync(raw);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('logo', () => {
+  /**
+   * The objects that make up the image (image XObjects, their soft mask and decode parameters)
+   * with object numbers left out: pdfkit numbers a soft mask when its asynchronous PNG
+   * decoding ends, the prepared logo when the document embeds it.
+   */
+  const imageObjectsOf = (pdf: Buffer) =>
+    [...pdfObjects(pdf).values()]
+      .filter((body) => /\/Subtype \/Image|\/Predictor/.test(body))
+      .map((body) => {
+        const dict = body
+          .split(/\bstream\r?\n/)[0]!
+          .replace(/\/Length \d+/, '')
+          .replace(/\d+ 0 R/g, 'R');
+        const content = body.includes('endstream') ? pdfStream(body).toString('hex') : '';
+        return dict + content;
+      })
+      .sort();
+
+  for (const alpha of [false, true]) {
+    it(`is embedded from the prepared objects exactly as pdfkit embeds it (${alpha ? 'RGBA' : 'RGB'})`, async () => {
+      const logo = png(120, 40, alpha);
+      const render = async (prepared: boolean) => {
+        const doc = createPdf('Logo', 'Test', '2026-03-01');
+        drawBranding(doc, { ...org, logo }, 50, prepared ? await prepareLogo(logo) : undefined);
+        return pdfToBuffer(doc);
+      };
+      const direct = await render(false);
+      const first = await render(true);
+      const second = await render(true);
+      assert.deepEqual(imageObjectsOf(first), imageObjectsOf(direct));
+      assert.deepEqual(imageObjectsOf(second), imageObjectsOf(direct));
+      // RGBA: the image and its soft mask; RGB: the image and its decode parameters
+      assert.equal(imageObjectsOf(direct).length, 2);
+      const image = [...pdfObjects(first).values()].find(
+        (b) => /\/Subtype \/Image/.test(b) && /\/DeviceRGB/.test(b),
+      )!;
+      assert.ok(image, 'no image object');
+      assert.equal(
+        /\/SMask \d+ 0 R/.test(image),
+        alpha,
+        `SMask ${alpha ? 'missing' : 'unexpected'}: ${image.slice(0, 300)}`,
+      );
+    });
+  }
+
+  it('falls back to the organisation name for a logo that cannot be read', async () => {
+    for (const logo of [png(50, 20, true, true), Buffer.from('GIF89a not supported')]) {
+      const pdf = await renderStatementPdf({
+        organisation: { ...org, logo },
+        customer: { externalId: 'K-1', name: 'Kunde' },
+        language: 'en',
+        statement: buildStatement(ledger),
+      });
+      assert.match(inspectPdf(pdf).pageTexts[0]!, /Złota Rybka Sp\. z o\.o\./);
+      assert.doesNotMatch(pdf.toString('latin1'), /\/Subtype \/Image/);
+    }
+    assert.equal(await prepareLogo(png(50, 20, true, true)), null);
+  });
+});
+
+describe('table cells', () => {
+  it('cut text that does not fit with an ellipsis, within the width', () => {
+    const doc = createPdf('Cells', 'Test', '2026-03-01');
+    doc.fontSize(9);
+    const long = 'Ñandú Großhandel Ærø und Söhne Kommanditgesellschaft auf Aktien';
+    const cut = fitted(doc, long, 120);
+    assert.ok(cut.endsWith('…') && cut.length < long.length, cut);
+    assert.ok(long.startsWith(cut.slice(0, -1)), cut);
+    assert.ok(doc.widthOfString(cut) <= 120, `${cut} is wider than 120`);
+    // one more character (spaces at the cut are dropped) would not fit
+    let n = cut.length;
+    while (long.slice(0, n).trimEnd() === cut.slice(0, -1)) n++;
+    assert.ok(doc.widthOfString(`${long.slice(0, n).trimEnd()}…`) > 120, `${cut} could be longer`);
+    assert.equal(fitted(doc, 'Kunde', 120), 'Kunde');
+    assert.equal(fitted(doc, long, 2), '');
+    doc.end();
+  });
+});
+
+describe('font subsets', () => {
+  it('keep every glyph of both faces intact (outline, width, components) without hinting', () => {
+    for (const bytes of [documentFonts().regular, documentFonts().bold]) {
+      const face = new FontFace(bytes);
+      const source = openFont(bytes);
+      const subset = new TrueTypeSubset(face);
+      // every glyph, in an order unlike the font's, so ids are remapped (components too)
+      const ids = Array.from({ length: source.numGlyphs }, (_, i) => (i * 7919) % source.numGlyphs);
+      const newIds = ids.map((id) => subset.includeGlyph(id));
+      const font = openFont(subset.encode());
+      ids.forEach((id, i) => {
+        const original = source.getGlyph(id);
+        const copy = font.getGlyph(newIds[i]!);
+        assert.equal(copy.path.toSVG(), original.path.toSVG(), `glyph ${id} of ${source.postscriptName}`);
+        assert.equal(copy.advanceWidth, original.advanceWidth, `width of glyph ${id}`);
+      });
     }
   });
 });

@@ -7,6 +7,7 @@
 import type { CalendarDate } from '../../ledger/dates.ts';
 import { formatAmount } from '../../ledger/money.ts';
 import { formatDate, formatMoney } from '../templates/format.ts';
+import { prepareLogo } from './logo.ts';
 import {
   CONTENT_WIDTH,
   cell,
@@ -60,9 +61,10 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   const money = (minor: number) =>
     formatMoney(formatAmount(minor, invoice.currency), invoice.currency, locale);
   const date = (d: string) => formatDate(d, locale, 'long');
+  const logo = organisation.logo ? await prepareLogo(organisation.logo) : undefined;
   const doc = createPdf(`${labels.invoiceCopy} ${invoice.number}`, organisation.name, input.asOf);
 
-  const brandingBottom = drawBranding(doc, organisation, PAGE.margin);
+  const brandingBottom = drawBranding(doc, organisation, PAGE.margin, logo);
   const rightX = PAGE.margin + 280;
   doc
     .font(FONT_BOLD)
@@ -79,7 +81,8 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   if (invoice.poNumber) facts.push([labels.poNumber, invoice.poNumber]);
   doc.fontSize(9);
   for (const [k, v] of facts) {
-    doc.font(FONT).fillColor('#52606d').text(k, rightX, fy, { width: 100, lineBreak: false });
+    doc.font(FONT).fillColor('#52606d');
+    cell(doc, k, rightX, fy, 100);
     doc
       .font(FONT)
       .fillColor('#1f2933')

@@ -5,22 +5,14 @@
  *
  * Data in, bytes out; the only file read is the font, from the installed npm package.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { CalendarDate } from '../../ledger/dates.ts';
-
-const resolveFromHere = createRequire(import.meta.url);
-
-let fonts: { regular: Buffer; bold: Buffer } | undefined;
+import { fontFaces, fontFiles } from './fonts.ts';
+import { logoImage, type PreparedLogo } from './logo.ts';
 
 /** DejaVu Sans from the dejavu-fonts-ttf package, read once per process. */
 export function documentFonts(): { regular: Buffer; bold: Buffer } {
-  fonts ??= {
-    regular: readFileSync(resolveFromHere.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf')),
-    bold: readFileSync(resolveFromHere.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')),
-  };
-  return fonts;
+  return fontFiles();
 }
 
 export const FONT = 'DejaVu';
@@ -51,6 +43,8 @@ export function createPdf(title: string, author: string, createdOn: CalendarDate
     margins: { top: PAGE.margin, bottom: PAGE.margin, left: PAGE.margin, right: PAGE.margin },
     bufferPages: true,
     autoFirstPage: true,
+    // no default font: pdfkit would parse Helvetica's metrics for every document
+    font: null as unknown as string,
     // The document date is the statement's or copy's date, not the clock: same data, same PDF.
     info: {
       Title: title,
@@ -59,11 +53,14 @@ export function createPdf(title: string, author: string, createdOn: CalendarDate
       CreationDate: new Date(`${createdOn}T00:00:00Z`),
     },
   });
-  // Each document parses the font again: sharing pdfkit/fontkit font objects between
-  // documents was measured 5× faster but mixed up glyph mappings (wrong text), so no.
-  const { regular, bold } = documentFonts();
-  doc.registerFont(FONT, regular);
-  doc.registerFont(FONT_BOLD, bold);
+  // one parsed font per process, shared by all documents: see fonts.ts
+  const { regular, bold } = fontFaces();
+  doc.registerFont(FONT, regular.font as never);
+  doc.registerFont(FONT_BOLD, bold.font as never);
+  doc.font(FONT);
+  regular.attach(doc);
+  doc.font(FONT_BOLD);
+  bold.attach(doc);
   doc.font(FONT);
   return doc;
 }
@@ -80,14 +77,22 @@ export function pdfToBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
 
 /**
  * The organisation block at the top left (logo or name, then the address); returns the y
- * below it. A logo that pdfkit cannot read falls back to the name.
+ * below it. A logo that pdfkit cannot read falls back to the name. `preparedLogo` is the
+ * logo from {@link prepareLogo} (null: it could not be read); without it the logo bytes are
+ * decoded for this document alone.
  */
-export function drawBranding(doc: PDFKit.PDFDocument, org: DocumentBranding, top: number): number {
+export function drawBranding(
+  doc: PDFKit.PDFDocument,
+  org: DocumentBranding,
+  top: number,
+  preparedLogo?: PreparedLogo | null,
+): number {
   let y = top;
   let drewLogo = false;
-  if (org.logo) {
+  if (org.logo && preparedLogo !== null) {
     try {
-      doc.image(org.logo, PAGE.margin, y, { fit: [160, 48] });
+      const image = preparedLogo ? logoImage(preparedLogo) : org.logo;
+      doc.image(image as Buffer, PAGE.margin, y, { fit: [160, 48] });
       y += 54;
       drewLogo = true;
     } catch {
@@ -133,28 +138,43 @@ export function drawPageNumbers(
     doc.switchToPage(i);
     // writing below the bottom margin would make pdfkit open a new page
     doc.page.margins.bottom = 0;
-    doc
-      .font(FONT)
-      .fontSize(8)
-      .fillColor('#616e7c')
-      .text(label(i + 1, range.count), PAGE.margin, PAGE.height - 32, {
-        width: CONTENT_WIDTH,
-        align: 'center',
-        lineBreak: false,
-      });
+    doc.font(FONT).fontSize(8).fillColor('#616e7c');
+    cell(doc, label(i + 1, range.count), PAGE.margin, PAGE.height - 32, CONTENT_WIDTH, 'center');
   }
 }
 
-/** One cell of text, clipped to its width on one line. */
+/**
+ * One cell of text on one line, aligned in its width and cut with an ellipsis when it does not
+ * fit. Placed directly (pdfkit's line wrapper is not needed for one line and costs more than
+ * the text itself).
+ */
 export function cell(
   doc: PDFKit.PDFDocument,
   text: string,
   x: number,
   y: number,
   width: number,
-  align: 'left' | 'right' = 'left',
+  align: 'left' | 'right' | 'center' = 'left',
 ): void {
-  doc.text(text, x, y, { width, align, lineBreak: false, ellipsis: true, height: 12 });
+  const line = fitted(doc, text.replace(/\s*\n\s*/g, ' '), width);
+  if (line === '') return;
+  const free = align === 'left' ? 0 : width - doc.widthOfString(line);
+  const dx = align === 'right' ? free : free / 2;
+  doc.text(line, x + Math.max(dx, 0), y, { lineBreak: false });
+}
+
+/** The text, or its longest start that fits the width followed by "…". */
+export function fitted(doc: PDFKit.PDFDocument, text: string, width: number): string {
+  if (doc.widthOfString(text) <= width) return text;
+  const chars = Array.from(text);
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (doc.widthOfString(`${chars.slice(0, mid).join('').trimEnd()}…`) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo === 0 ? '' : `${chars.slice(0, lo).join('').trimEnd()}…`;
 }
 
 export interface DocumentLabels {

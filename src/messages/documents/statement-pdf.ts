@@ -6,6 +6,7 @@
  */
 import { formatAmount } from '../../ledger/money.ts';
 import { formatDate, formatMoney } from '../templates/format.ts';
+import { prepareLogo } from './logo.ts';
 import {
   CONTENT_WIDTH,
   cell,
@@ -73,10 +74,11 @@ export async function renderStatementPdf(input: StatementPdfInput): Promise<Buff
   const money = (minor: number, currency: string) =>
     formatMoney(formatAmount(minor, currency), currency, locale);
   const date = (d: string) => formatDate(d, locale, 'medium');
+  const logo = organisation.logo ? await prepareLogo(organisation.logo) : undefined;
   const doc = createPdf(`${labels.statement} ${customer.name}`, organisation.name, statement.to);
 
   // ── first page header ──
-  const brandingBottom = drawBranding(doc, organisation, PAGE.margin);
+  const brandingBottom = drawBranding(doc, organisation, PAGE.margin, logo);
   const rightX = PAGE.margin + 280;
   doc
     .font(FONT_BOLD)
@@ -92,7 +94,8 @@ export async function renderStatementPdf(input: StatementPdfInput): Promise<Buff
   ];
   let fy = PAGE.margin + 26;
   for (const [k, v] of facts) {
-    doc.font(FONT).fillColor('#52606d').text(k, rightX, fy, { width: 90, lineBreak: false });
+    doc.font(FONT).fillColor('#52606d');
+    cell(doc, k, rightX, fy, 90);
     doc
       .font(FONT)
       .fillColor('#1f2933')
@@ -126,15 +129,8 @@ export async function renderStatementPdf(input: StatementPdfInput): Promise<Buff
   const breakPage = () => {
     doc.addPage();
     y = PAGE.margin;
-    doc
-      .font(FONT_BOLD)
-      .fontSize(10)
-      .fillColor('#1f2933')
-      .text(`${organisation.name} · ${labels.statement} · ${customer.name}`, PAGE.margin, y, {
-        width: CONTENT_WIDTH,
-        lineBreak: false,
-        ellipsis: true,
-      });
+    doc.font(FONT_BOLD).fontSize(10).fillColor('#1f2933');
+    cell(doc, `${organisation.name} · ${labels.statement} · ${customer.name}`, PAGE.margin, y, CONTENT_WIDTH);
     y += 20;
     linesOnPage = 0;
   };
