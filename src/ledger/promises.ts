@@ -209,39 +209,49 @@ export async function refreshPromises(
   day: CalendarDate,
   actor = 'engine',
 ): Promise<PromiseTransition[]> {
-  return db.transaction(async (tx) => {
-    const transitions = await promiseTransitions(tx, day);
-    if (transitions.length === 0) return [];
-    const changed = await tx.query<{ id: number }>(
-      `UPDATE promises p
-          SET status = t.status, settled_on = t.settled_on, paid_amount = t.paid, status_changed_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, status text, settled_on date, paid bigint)
-        WHERE p.id = t.id AND p.status = 'open'
-       RETURNING p.id`,
-      [
-        JSON.stringify(
-          transitions.map((t) => ({
-            id: t.promiseId,
-            status: t.status,
-            settled_on: t.settledOn,
-            paid: t.paid,
-          })),
-        ),
-      ],
-    );
-    const ids = new Set(changed.map((r) => r.id));
-    const made = transitions.filter((t) => ids.has(t.promiseId));
-    const events: TimelineEvent[] = made.map((t) => ({
-      actor,
-      customerId: t.customerId,
-      action: `promise.${t.status}`,
-      entity: 'promise',
-      entityId: t.promiseId,
-      data: { invoice: t.invoice, on: t.settledOn, paid_minor: t.paid },
-    }));
-    await recordEvents(tx, events);
-    return made;
-  });
+  return db.transaction(async (tx) => writePromiseTransitions(tx, await promiseTransitions(tx, day), actor));
+}
+
+/**
+ * Writes the given transitions (from `promiseTransitions`) inside the caller's transaction,
+ * each on the customer's timeline; payment paths (src/payments/record.ts) pass only the
+ * promises their payment kept. Only promises still open change; returns those.
+ */
+export async function writePromiseTransitions(
+  tx: Queryable,
+  transitions: readonly PromiseTransition[],
+  actor: string,
+): Promise<PromiseTransition[]> {
+  if (transitions.length === 0) return [];
+  const changed = await tx.query<{ id: number }>(
+    `UPDATE promises p
+        SET status = t.status, settled_on = t.settled_on, paid_amount = t.paid, status_changed_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, status text, settled_on date, paid bigint)
+      WHERE p.id = t.id AND p.status = 'open'
+     RETURNING p.id`,
+    [
+      JSON.stringify(
+        transitions.map((t) => ({
+          id: t.promiseId,
+          status: t.status,
+          settled_on: t.settledOn,
+          paid: t.paid,
+        })),
+      ),
+    ],
+  );
+  const ids = new Set(changed.map((r) => r.id));
+  const made = transitions.filter((t) => ids.has(t.promiseId));
+  const events: TimelineEvent[] = made.map((t) => ({
+    actor,
+    customerId: t.customerId,
+    action: `promise.${t.status}`,
+    entity: 'promise',
+    entityId: t.promiseId,
+    data: { invoice: t.invoice, on: t.settledOn, paid_minor: t.paid },
+  }));
+  await recordEvents(tx, events);
+  return made;
 }
 
 /**
