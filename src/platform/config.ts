@@ -42,6 +42,8 @@ export interface DunwellConfig {
   imapUrl: URL | null;
   /** messages per minute per recipient domain (0 = unlimited) */
   smtpRateLimitPerDomain: number;
+  /** let imported `pdf_url`s point at loopback and private networks (SSRF guard off; default false) */
+  allowPrivatePdfUrls: boolean;
 }
 
 /** Keys accepted in the config file, with the environment variable that overrides each. */
@@ -57,6 +59,7 @@ const KEYS = {
   dkimKeyFile: 'DUNWELL_DKIM_KEY_FILE',
   imapUrl: 'DUNWELL_IMAP_URL',
   smtpRateLimitPerDomain: 'DUNWELL_SMTP_RATE_LIMIT_PER_DOMAIN',
+  allowPrivatePdfUrls: 'DUNWELL_ALLOW_PRIVATE_PDF_URLS',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -161,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (rate && !/^\d{1,6}$/.test(rate.value)) {
     throw new UserError(`${rate.source} "${rate.value}" is not a whole number of messages per minute`);
   }
+  const allowPrivate = get('allowPrivatePdfUrls');
+  if (allowPrivate && !/^(true|false|1|0|yes|no)$/i.test(allowPrivate.value)) {
+    throw new UserError(`${allowPrivate.source} "${allowPrivate.value}" is not true or false`);
+  }
   const mailFrom = get('mailFrom');
   if (mailFrom && /[\r\n]/.test(mailFrom.value)) {
     throw new UserError(`${mailFrom.source} must be one line`);
@@ -179,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         : null,
     imapUrl: url('imapUrl', ['imap://', 'imaps://']),
     smtpRateLimitPerDomain: rate ? Number(rate.value) : 0,
+    allowPrivatePdfUrls: allowPrivate ? /^(true|1|yes)$/i.test(allowPrivate.value) : false,
   };
 }
 
@@ -204,5 +212,6 @@ export function describeConfig(config: DunwellConfig): Record<string, unknown> {
       : null,
     imap: maskUrl(config.imapUrl),
     smtpRateLimitPerDomain: config.smtpRateLimitPerDomain,
+    allowPrivatePdfUrls: config.allowPrivatePdfUrls,
   };
 }

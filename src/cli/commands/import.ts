@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DATE_FORMATS, isDateFormat, localDate } from '../../ledger/dates.ts';
 import {
   COLUMNS,
@@ -8,7 +9,9 @@ import {
   MAX_REPORTED_ERRORS,
   type RowError,
 } from '../../ledger/import/index.ts';
+import { storeImportedInvoicePdfs } from '../../messages/documents/index.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
 import { defineCommand, parseFlags } from '../command.ts';
 import { progressBar } from '../progress.ts';
@@ -144,6 +147,21 @@ A file with any bad row is rejected whole (exit 1) unless --partial is given.`,
       }
       ctx.print(summaryLine(result) + (values['dry-run'] ? ' (dry run: nothing was written)' : ''));
     }
+    if (kind === 'invoices' && !values['dry-run'] && !failed && namesPdfs(file, map)) {
+      // Invoice PDFs named by the file (pdf_path relative to the file's folder, or pdf_url):
+      // each stored on its own; one that cannot be read is listed and keeps none of the others out.
+      const pdfs = await storeImportedInvoicePdfs(db, {
+        baseDir: dirname(resolve(file)),
+        allowPrivateNetworks: loadConfig(ctx.env).allowPrivatePdfUrls,
+      });
+      const stored = pdfs.filter((p) => p.status === 'stored').length;
+      for (const p of pdfs.filter((p) => p.status === 'failed')) {
+        ctx.note(`invoice ${p.number}: PDF not stored: ${p.reason}`);
+      }
+      if (!ctx.json && pdfs.length > 0) {
+        ctx.print(`invoice PDFs: ${n(stored)} stored, ${n(pdfs.length - stored)} not (listed above)`);
+      }
+    }
     if (failed) {
       ctx.note(
         `dunwell: ${file}: ${n(result.rejectedRows)} row${result.rejectedRows === 1 ? '' : 's'} rejected, nothing was written; ` +
@@ -154,3 +172,24 @@ A file with any bad row is rejected whole (exit 1) unless --partial is given.`,
     return 0;
   },
 });
+
+/** True when the file's header (after --map) has a pdf_path or pdf_url column. */
+function namesPdfs(file: string, map: Record<string, string>): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const header =
+      buffer
+        .toString('utf8', 0, length)
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/, 1)[0] ?? '';
+    return header
+      .split(/[;,]/)
+      .map((cell) => cell.trim().replace(/^"|"$/g, ''))
+      .map((name) => map[name] ?? name)
+      .some((name) => name === 'pdf_path' || name === 'pdf_url');
+  } finally {
+    closeSync(fd);
+  }
+}
