@@ -39,8 +39,12 @@ export {
 
 /** Countback months whose sales are read up front (the rest only when needed). */
 const RECENT_COUNTBACK_MONTHS = 3;
-/** Further countback months read at a time when AR is not yet explained. */
-const OLDER_COUNTBACK_MONTHS_PER_READ = 6;
+/**
+ * Further countback months read next when AR is not yet explained; if they do not explain it
+ * either, every remaining month is read at once (at most three sales reads in all: each read
+ * costs a pass over the index, or over the table while its visibility map is not yet set).
+ */
+const OLDER_COUNTBACK_MONTHS_FIRST_READ = 6;
 
 /** Today's date in the organisation's time zone: the reports' default as-of date. */
 export async function organisationToday(db: Queryable, clock: Clock): Promise<CalendarDate> {
@@ -141,13 +145,15 @@ export async function metricsReport(
   let salesBy = groupByCurrency(sales);
   let readMonths = recentMonths.length;
   let readFrom = recentFrom;
+  let step = OLDER_COUNTBACK_MONTHS_FIRST_READ;
   while (readMonths < months.length) {
     const walked = months.slice(0, readMonths);
     const unexplained = [...arBy].some(([currency, ar]) =>
       countbackNeedsOlderMonths(ar, salesByCountbackMonth(walked, salesBy.get(currency) ?? [])),
     );
     if (!unexplained) break;
-    readMonths = Math.min(months.length, readMonths + OLDER_COUNTBACK_MONTHS_PER_READ);
+    readMonths = Math.min(months.length, readMonths + step);
+    step = months.length;
     const from = months[readMonths - 1]?.from ?? readFrom;
     if (from < readFrom) {
       sales.push(...(await dailySales(db, from, addDays(readFrom, -1))));

@@ -6,12 +6,16 @@
  * amount − every application, whatever its date. So an invoice's open amount at D is its
  * open_balance plus the applications dated after D, and, unless it is over-applied
  * (open_balance < 0), that sum is never negative, so AR(D) per bucket is simply
- *   Σ open_balance of the invoices open today (a covering partial index, no join)
- * + Σ applications dated after D, put in their invoice's bucket (few: none when D is today)
+ *   Σ open_balance of the invoices open today (a covering partial index in due-date order,
+ *     summed while it is read: no join, no hash table)
+ * + Σ applications dated after D, put in their invoice's bucket (few: none when D is today;
+ *   merged in invoice order with a narrow index of the invoices)
  * + max(0, open at D) of the rare over-applied invoices with applications after D.
  * The start and the end of a period are computed in the same pass. This stays exact for
  * over-applied invoices, which a plain "Σ amounts − Σ applications" would get wrong.
- * Indexes: migrations/202611251100_report_indexes.sql and applications (date).
+ * Indexes: migrations/202611251100_report_indexes.sql, 202611260600_report_index_order.sql
+ * and applications (date). Why each query has the shape it has, with the plans and CPU
+ * times measured on a 1M-invoice ledger: docs/decisions/0005-report-queries.md.
  */
 import type { CalendarDate } from '../ledger/dates.ts';
 import type { CurrencyCode } from '../ledger/money.ts';
@@ -44,26 +48,25 @@ export async function openAmountsByDueDate(
               coalesce(sum(open_balance) FILTER (WHERE issue_date <= $2::date), 0) AS start_amount
          FROM invoices
         WHERE open_balance > 0 AND status <> 'void' AND issue_date <= $1::date
-        GROUP BY currency, due_date
+        GROUP BY due_date, currency -- the order of invoices_report_open_due: summed as it is read
      ), applied_later AS (
-       -- plus the applications dated after D (after start), added back to their invoice's
-       -- bucket; for an invoice that is not over-applied this is exact without max(0, …).
-       -- Such an invoice is open today or was settled (exactly) after start: both sets come
-       -- from covering partial indexes, so the table itself is not read.
-       SELECT c.currency, c.due_date,
+       -- plus the applications dated after start, added back to their invoice's bucket (those
+       -- after D also to the end); for an invoice that is not over-applied (open_balance >= 0)
+       -- this is exact without max(0, …). The invoices come from invoices_report_by_id in id
+       -- order (ORDER BY keeps the subquery whole, so it is planned on its own and reads that
+       -- narrow index instead of the table) and are merged with the applications in
+       -- invoice order: cheaper than a hash join against a scan of every invoice row, and
+       -- than one probe per application (docs/decisions/0005-report-queries.md).
+       SELECT i.currency, i.due_date,
               coalesce(sum(a.amount) FILTER (WHERE a.date > $1::date), 0) AS end_amount,
-              coalesce(sum(a.amount) FILTER (WHERE c.issue_date <= $2::date), 0) AS start_amount
+              coalesce(sum(a.amount) FILTER (WHERE i.issue_date <= $2::date), 0) AS start_amount
          FROM applications a
          JOIN (SELECT id, currency, due_date, issue_date
                  FROM invoices
-                WHERE open_balance > 0 AND status <> 'void' AND issue_date <= $1::date
-               UNION ALL
-               SELECT id, currency, due_date, issue_date
-                 FROM invoices
-                WHERE settled_on > $2::date AND open_balance = 0 AND status <> 'void' AND issue_date <= $1::date
-              ) c ON c.id = a.invoice_id
+                WHERE open_balance >= 0 AND status <> 'void' AND issue_date <= $1::date
+                ORDER BY id) i ON i.id = a.invoice_id
         WHERE a.date > $2::date
-        GROUP BY c.currency, c.due_date
+        GROUP BY i.currency, i.due_date
      ), over_applied AS (
        -- the few over-applied invoices (open_balance < 0) that had applications after start:
        -- max(0, open at D) per invoice

@@ -128,8 +128,8 @@ describe('dunwell report (CLI)', () => {
     assert.equal(badPeriod.code, 2);
     assert.match(badPeriod.stderr, /--period-days/);
 
-    const unknown = dunwell(['report', 'campaigns', '--db', store]);
+    const unknown = dunwell(['report', 'forecast', '--db', store]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown report "campaigns"; available: aging, metrics/);
+    assert.match(unknown.stderr, /unknown report "forecast"; available: aging, metrics, campaigns/);
   });
 });

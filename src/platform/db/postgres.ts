@@ -63,7 +63,9 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     types: typeOverrides,
     // pg needs an explicit user when the environment has no USER (as in CI containers).
     user: new URL(url).username || process.env.PGUSER || 'postgres',
-    options: '-c TimeZone=UTC',
+    // jit=off: Dunwell's queries are short; on a 1M-invoice ledger JIT compiling a report
+    // query took longer (up to 1.9 s) than running it (docs/decisions/0005-report-queries.md).
+    options: '-c TimeZone=UTC -c jit=off',
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
