@@ -7,11 +7,14 @@
  * child process (its peak RSS sampled from /proc/<pid>/status VmHWM) for two days:
  *   - day 1: the first run over the whole ledger (R3 catch-up writes a skipped slot for every
  *     step an old invoice can no longer get — the heaviest day there is);
- *   - day 2: the next day (the steady state: only the slots due that day).
+ *   - day 2: the next day (the steady state: a steady day plans only the customers with a
+ *     slot falling due, changed data, an event or something left pending — decision 0006).
  * Next to it, in the same run and on the same engine: a bare SQL pass that reads the same open
  * invoice rows through a cursor, and the start-up cost of the CLI (a trivial command on the
  * same database), which the engine figures are also given without.
- * Prints a table and writes bench-results/engine.json.
+ * Prints a table and writes bench-results/engine.json. With DUNWELL_ENGINE_PROFILE=1 in the
+ * environment it also prints each run's phase totals (and, for a steady day, why each
+ * customer was chosen).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -165,6 +168,11 @@ async function benchEngine(
     note(`[${engine}] dunwell run --date ${date}…`);
     const run = await dunwell(['run', '--date', date, '--no-send', '--json', '--db', target]);
     if (run.code !== 0) throw new Error(`dunwell run failed (${run.code}): ${run.stderr}`);
+    // DUNWELL_ENGINE_PROFILE=1 npm run bench -- engine: the run's phase totals (not per batch).
+    for (const line of run.stderr.split('\n')) {
+      if (line.startsWith('engine-profile: ') && !line.startsWith('engine-profile: batch '))
+        note(`  ${line}`);
+    }
     db = await openDatabase(target);
     const [f] = await db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM engine_firings WHERE fired_on = $1',

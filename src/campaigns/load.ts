@@ -22,15 +22,23 @@ import type {
   PriorMessage,
 } from './planner/types.ts';
 import { loadActiveCampaigns } from './store.ts';
+import { BROKEN_PROMISE_HISTORY_DAYS, INVOICE_COLUMNS, type InvoiceRow } from './window.ts';
 
 /**
- * Customers per planDay call and per write transaction. A customer's invoices are spread
- * over the whole invoices table (they arrive over time), so every batch reads pages from
- * nearly all of it: fewer, larger batches read the table fewer times. 10,000 customers
- * (~100,000 invoices at ten per customer) keeps the process near 400 MB at 1,000,000
- * invoices on PostgreSQL; 20,000 read the invoices in half the time but passed 600 MB.
+ * Customers per planDay call and per write transaction in a full pass. A customer's invoices
+ * are spread over the whole invoices table (they arrive over time), so every batch reads
+ * pages from nearly all of it: fewer, larger batches read the table fewer times, but hold
+ * more at once. The first day at 1,000,000 invoices (one catch-up row per old invoice) peaked
+ * at 476 MB in-process with 5,000 (533–539 MB through the CLI) and at 388 MB with 2,500.
  */
-export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_BATCH_SIZE = 2500;
+
+/**
+ * Customers per batch on a steady day (../window.ts): their invoices are read by customer id
+ * (or were read with the due-date windows), never by scanning ranges of the table, and a
+ * steady day decides far less per customer, so larger batches cost no memory worth noting.
+ */
+export const STEADY_BATCH_SIZE = 5000;
 
 /**
  * R5 looks back at most 7 days; two weeks leaves room for min_days_between up to 14. Messages
@@ -39,8 +47,6 @@ export const DEFAULT_BATCH_SIZE = 5000;
 const MESSAGE_HISTORY_DAYS = 14;
 /** Customer-level slots (welcome, statements, broken promises) older than this cannot fire again. */
 const CUSTOMER_SLOT_HISTORY_DAYS = 400;
-/** Broken promises older than this are past any catch-up window. */
-const BROKEN_PROMISE_HISTORY_DAYS = 60;
 
 export interface Organisation {
   defaultCurrency: string;
@@ -168,6 +174,12 @@ export async function customerBatches(
   return batches;
 }
 
+/** The batch's customer ids (a range batch lists none: then every id in the range). */
+function batchIds(batch: CustomerBatch): number[] {
+  if (batch.ids === null) throw new Error('a steady-day batch always lists its customers');
+  return batch.ids;
+}
+
 const CUSTOMER_FILTER = (column: string) =>
   `${column} BETWEEN $1 AND $2 AND ($3::bigint[] IS NULL OR ${column} = ANY ($3::bigint[]))`;
 
@@ -177,6 +189,7 @@ export async function loadPlannerInput(
   ctx: EngineContext,
   batch: CustomerBatch,
   profile?: PhaseTimer,
+  windowOnly?: ReadonlyMap<number, readonly InvoiceRow[]>,
 ): Promise<PlannerInput> {
   const D = ctx.date;
   const lap = (phase: string) => profile?.lap(phase);
@@ -220,25 +233,21 @@ export async function loadPlannerInput(
   );
   lap('load.contacts');
   // Open on D: status open, issued by D, and a balance as of D > 0 — either open today, or
-  // settled by applications dated after D (settled_on > D).
-  const invoiceRows = await q.query<{
-    id: number;
-    customer_id: number;
-    number: string;
-    currency: string;
-    issue_date: string;
-    due_date: string;
-    amount: number;
-    open_balance: number;
-    disputed: boolean;
-    on_hold: boolean;
-  }>(
-    `SELECT id, customer_id, number, currency, issue_date, due_date, amount, open_balance, disputed, on_hold
-       FROM invoices
-      WHERE ${CUSTOMER_FILTER('customer_id')} AND status = 'open' AND issue_date <= $4
-        AND (open_balance > 0 OR settled_on > $4)`,
-    [...p, D],
-  );
+  // settled by applications dated after D (settled_on > D). A steady day passes the window
+  // invoices of customers planned with only those (`windowOnly`, read up front).
+  const inWindow = windowOnly ? batchIds(batch).filter((id) => windowOnly.has(id)) : [];
+  const whole = windowOnly ? batchIds(batch).filter((id) => !windowOnly.has(id)) : batch.ids;
+  const invoiceRows: InvoiceRow[] =
+    whole !== null && whole.length === 0
+      ? []
+      : await q.query<InvoiceRow>(
+          `SELECT ${INVOICE_COLUMNS}
+             FROM invoices
+            WHERE ${CUSTOMER_FILTER('customer_id')} AND status = 'open' AND issue_date <= $4
+              AND (open_balance > 0 OR settled_on > $4)`,
+          [batch.from, batch.to, whole, D],
+        );
+  for (const id of inWindow) invoiceRows.push(...windowOnly!.get(id)!);
   lap('load.invoices');
   const promiseRows = await q.query<{ invoice_id: number; through: string }>(
     `SELECT invoice_id, max(promised_date + grace_days) AS through
@@ -276,7 +285,7 @@ export async function loadPlannerInput(
   // those), because the planner never looks below it. Customer-level slots (welcome,
   // statements) and broken-promise slots (which name an invoice but have no offset: several
   // promises of one invoice each have their own) recent enough to matter, all of them.
-  const firingRows = await q.query<{
+  type FiringRow = {
     slot_key: string;
     customer_id: number;
     invoice_id: number | null;
@@ -285,17 +294,27 @@ export async function loadPlannerInput(
     occurrence: number;
     fired_on: string;
     outcome: 'fired' | 'skipped';
-  }>(
-    `SELECT DISTINCT ON (invoice_id, campaign_key)
-            slot_key, customer_id, invoice_id, campaign_key, step_key, occurrence, fired_on, outcome
-       FROM engine_firings
-      WHERE ${CUSTOMER_FILTER('customer_id')} AND slot_offset IS NOT NULL
-      ORDER BY invoice_id, campaign_key, slot_offset DESC, id DESC`,
-    p,
-  );
+  };
+  const highest = (where: string, params: unknown[]) =>
+    q.query<FiringRow>(
+      `SELECT DISTINCT ON (invoice_id, campaign_key)
+              slot_key, customer_id, invoice_id, campaign_key, step_key, occurrence, fired_on, outcome
+         FROM engine_firings
+        WHERE ${where} AND slot_offset IS NOT NULL
+        ORDER BY invoice_id, campaign_key, slot_offset DESC, id DESC`,
+      params,
+    );
+  const firingRows: FiringRow[] =
+    whole !== null && whole.length === 0
+      ? []
+      : await highest(CUSTOMER_FILTER('customer_id'), [batch.from, batch.to, whole]);
+  if (inWindow.length > 0) {
+    const ids = inWindow.flatMap((c) => windowOnly!.get(c)!.map((i) => i.id));
+    firingRows.push(...(await highest('invoice_id = ANY ($1::bigint[])', [ids])));
+  }
   lap('load.firings');
   firingRows.push(
-    ...(await q.query<(typeof firingRows)[number]>(
+    ...(await q.query<FiringRow>(
       `SELECT slot_key, customer_id, invoice_id, campaign_key, step_key, occurrence, fired_on, outcome
          FROM engine_firings
         WHERE ${CUSTOMER_FILTER('customer_id')} AND slot_offset IS NULL AND fired_on >= $4`,

@@ -39,9 +39,14 @@ import {
   loadPlannerInput,
   organisationToday,
   PhaseTimer,
+  STEADY_BATCH_SIZE,
 } from './load.ts';
-import { planDay } from './planner/index.ts';
+import { planDay, unsettledCustomers } from './planner/index.ts';
 import type { BrokenPromise, DayPlan, PlannerInput } from './planner/types.ts';
+import { findSteadyBasis, type InvoiceRow, type SteadySelection, selectSteadyCustomers } from './window.ts';
+
+/** A full pass over at least this many customers refreshes the engine tables' statistics. */
+const ANALYZE_AFTER_CUSTOMERS = 10_000;
 
 /** Any constant works; every Dunwell process must use the same one. */
 const ENGINE_LOCK = 'dunwell.engine.plan';
@@ -52,6 +57,11 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Plan only these customers (the scheduler); default: every customer. */
   customerIds?: readonly number[] | undefined;
+  /**
+   * Plan every customer even when a steady day would do (../window.ts): the first-day path,
+   * used by tests that compare both and by operators who want a full pass.
+   */
+  fullPass?: boolean;
   /** Who runs it, for engine_runs and the timeline: 'cli', 'api:<key>', 'scheduler'. */
   actor: string;
   clock: Clock;
@@ -79,6 +89,11 @@ export interface RunResult {
     promises: { kept: number; partial: number; broken: number };
     /** Set when no campaign file was ever applied (then nothing is planned). */
     noCampaigns: boolean;
+    /**
+     * A steady day: the complete run it started from and why each planned customer was
+     * chosen; null when every customer (or every given customer) was planned.
+     */
+    steady: { basisRunId: number; basisDate: CalendarDate; reasons: Record<string, number> } | null;
     /** With `collect`: what was (or, in a dry run, would be) written. */
     outbox?: OutboxView[];
     taskList?: PlannedTaskView[];
@@ -133,7 +148,6 @@ function isUniqueViolation(err: unknown): boolean {
 export async function runEngine(db: Db, options: RunOptions): Promise<RunResult> {
   const date = options.date ?? (await organisationToday(db, options.clock));
   const dryRun = options.dryRun ?? false;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   // DUNWELL_ENGINE_PROFILE=1: wall time per phase and per batch on stderr.
   const profile = process.env.DUNWELL_ENGINE_PROFILE === '1' ? new PhaseTimer() : undefined;
   const report = (line: string) => process.stderr.write(`engine-profile: ${line}\n`);
@@ -141,7 +155,10 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
   let runId: number | null = null;
   if (!dryRun) {
     const [row] = await db.query<{ id: number }>(
-      'INSERT INTO engine_runs (run_date, actor, customer_count) VALUES ($1, $2, $3) RETURNING id',
+      `INSERT INTO engine_runs (run_date, actor, customer_count, tracks_pending, changes_since)
+       VALUES ($1, $2, $3, true, (SELECT least(now(), min(xact_start)) FROM pg_stat_activity
+                                   WHERE datname = current_database()))
+       RETURNING id`,
       [date, options.actor, options.customerIds ? options.customerIds.length : null],
     );
     runId = row!.id;
@@ -160,6 +177,7 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
       waits: 0,
       promises: { kept: 0, partial: 0, broken: 0 },
       noCampaigns: false,
+      steady: null,
       ...(options.collect ? { outbox: [], taskList: [] } : {}),
     },
   };
@@ -199,19 +217,52 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
       cancelledMessageIds: new Set(cancelledIds),
     });
     result.detail.noCampaigns = !ctx.hasCampaigns;
-    const batches = await customerBatches(db, batchSize, options.customerIds);
-    result.detail.batches = batches.length;
     profile?.lap('context');
+    // A steady day (every customer, after a complete run): only the customers something can
+    // have moved for since then (../window.ts); otherwise a full pass.
+    let steady: SteadySelection | null = null;
+    if (!options.customerIds && !options.fullPass && ctx.hasCampaigns) {
+      const basis = await findSteadyBasis(db, date);
+      if (basis) {
+        const broken = [...transitions.filter((t) => t.status === 'broken').map((t) => t.customerId)];
+        steady = await selectSteadyCustomers(db, ctx, basis, broken);
+      }
+      profile?.lap('select');
+      if (steady) {
+        result.detail.steady = {
+          basisRunId: steady.basis.runId,
+          basisDate: steady.basis.runDate,
+          reasons: steady.reasons,
+        };
+        if (profile) {
+          const why = Object.entries(steady.reasons).map(([k, n]) => `${k} ${n}`);
+          report(`steady day after run ${steady.basis.runId} (${steady.basis.runDate}): ${why.join(', ')}`);
+        }
+      }
+    }
+    const batchSize = options.batchSize ?? (steady ? STEADY_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+    const batches = await customerBatches(db, batchSize, steady ? steady.customerIds : options.customerIds);
+    result.detail.batches = batches.length;
+    const windowOnly = steady?.windowOnly;
     let done = 0;
     for (const batch of batches) {
       const before = profile ? new Map(profile.totals) : null;
       if (dryRun) {
-        const input = await loadPlannerInput(db, ctx, batch, profile);
+        const input = await loadPlannerInput(db, ctx, batch, profile, windowOnly);
         const plan = planDay(input);
         profile?.lap('plan');
         tally(result, input, plan, null, options.collect ?? false);
       } else {
-        await planAndWriteBatch(db, ctx, batch, runId!, result, options.collect ?? false, profile);
+        await planAndWriteBatch(
+          db,
+          ctx,
+          batch,
+          runId!,
+          result,
+          options.collect ?? false,
+          profile,
+          windowOnly,
+        );
       }
       options.onBatch?.(++done, batches.length);
       if (profile && before) {
@@ -223,6 +274,16 @@ export async function runEngine(db: Db, options: RunOptions): Promise<RunResult>
       }
     }
 
+    if (!dryRun && !steady && result.detail.customers >= ANALYZE_AFTER_CUSTOMERS) {
+      // A full pass over a large ledger (the first day writes a slot row per old invoice)
+      // changes the engine tables' sizes by orders of magnitude; the next steady day's
+      // lookups by invoice and customer need statistics that know it, and PGlite has no
+      // autovacuum to refresh them.
+      await db.exec(
+        'ANALYZE engine_firings, engine_customer_state, outbox_messages, outbox_message_invoices',
+      );
+      profile?.lap('analyze');
+    }
     if (!dryRun) {
       await db.execute(
         `UPDATE engine_runs SET status = 'finished', finished_at = now(), messages = $2, tasks = $3,
@@ -282,6 +343,7 @@ async function planAndWriteBatch(
   result: RunResult,
   collect: boolean,
   profile?: PhaseTimer,
+  windowOnly?: ReadonlyMap<number, readonly InvoiceRow[]>,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -290,10 +352,12 @@ async function planAndWriteBatch(
         // The batch's sorts (highest slot per invoice) fit in memory instead of spilling.
         await tx.exec(`SET LOCAL work_mem = '64MB'`);
         profile?.lap('lock');
-        const input = await loadPlannerInput(tx, ctx, batch, profile);
+        const input = await loadPlannerInput(tx, ctx, batch, profile, windowOnly);
         const plan = planDay(input);
         profile?.lap('plan');
         const ids = await writePlan(tx, input, plan, runId, profile);
+        await writeCustomerState(tx, input, plan);
+        profile?.lap('write.state');
         return { input, plan, ids };
       });
       profile?.lap('write.commit');
@@ -497,6 +561,26 @@ async function writePlan(
   }
   profile?.lap('write.audit');
   return { messages: messageIds, tasks: taskIds };
+}
+
+/**
+ * What each planned customer's day left (engine_customer_state): pending customers are
+ * planned again on the next steady day whatever else happens. A run of an earlier day (the
+ * scheduler behind in its time zone) never overwrites a later day's state. An unchanged row
+ * is left alone (most of them, every day): its older planned_on can only let a later run of
+ * an earlier day mark the customer pending again, which costs a look, never a decision.
+ */
+async function writeCustomerState(tx: Queryable, input: PlannerInput, plan: DayPlan): Promise<void> {
+  if (input.customers.length === 0) return;
+  const unsettled = unsettledCustomers(input, plan);
+  await tx.execute(
+    `INSERT INTO engine_customer_state (customer_id, planned_on, pending)
+     SELECT c, $1::date, p FROM unnest($2::bigint[], $3::boolean[]) AS s(c, p)
+     ON CONFLICT (customer_id) DO UPDATE SET planned_on = EXCLUDED.planned_on, pending = EXCLUDED.pending
+      WHERE engine_customer_state.planned_on <= EXCLUDED.planned_on
+        AND engine_customer_state.pending <> EXCLUDED.pending`,
+    [plan.date, input.customers.map((c) => c.id), input.customers.map((c) => unsettled.has(c.id))],
+  );
 }
 
 /** Engine runs, newest first (the API's /runs). */

@@ -126,6 +126,10 @@ export async function getOutboxMessage(q: Queryable, id: number): Promise<Outbox
   return rows[0] ? view(rows[0]) : null;
 }
 
+// Open on the day = status open and a balance as of the day > 0. Applications are positive,
+// so an invoice with open_balance > 0 is open on any day without summing anything; one that
+// is settled has no application dated after settled_on (its last one), so only an invoice
+// settled after the day needs the applications dated after it added back.
 const OBSOLETE = `
     SELECT m.id, m.customer_id FROM outbox_messages m
      WHERE m.status = 'planned' AND m.planned_for <= $1
@@ -134,8 +138,10 @@ const OBSOLETE = `
        AND NOT EXISTS (
          SELECT 1 FROM outbox_message_invoices mi JOIN invoices i ON i.id = mi.invoice_id
           WHERE mi.message_id = m.id AND i.status = 'open'
-            AND i.open_balance + coalesce((SELECT sum(a.amount) FROM applications a
-                                            WHERE a.invoice_id = i.id AND a.date > $1), 0) > 0)`;
+            AND (i.open_balance > 0
+                 OR (i.settled_on > $1
+                     AND i.open_balance + coalesce((SELECT sum(a.amount) FROM applications a
+                                                     WHERE a.invoice_id = i.id AND a.date > $1), 0) > 0)))`;
 
 /**
  * Planned (unsent) messages planned for `day` or earlier of which no listed invoice is still

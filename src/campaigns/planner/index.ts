@@ -48,7 +48,7 @@ export type * from './types.ts';
  * recorded — so if it is reopened later, R3 decides afresh. The shell re-checks payment just
  * before sending (a payment landing between planning and sending cancels the message).
  */
-function mayFire(invoice: PlannerInvoice, date: CalendarDate): boolean {
+export function mayFire(invoice: PlannerInvoice, date: CalendarDate): boolean {
   return (
     invoice.openBalance > 0 &&
     invoice.status === 'open' &&
@@ -64,7 +64,7 @@ function mayFire(invoice: PlannerInvoice, date: CalendarDate): boolean {
  * Decision: a pause holds dunning (email and task steps) and promise_broken follow-ups;
  * the welcome letter and the monthly statement are not dunning and still go out.
  */
-function isPaused(customer: PlannerCustomer, date: CalendarDate): boolean {
+export function isPaused(customer: PlannerCustomer, date: CalendarDate): boolean {
   return (
     customer.paused ||
     (customer.pausedUntil !== null && date < customer.pausedUntil) ||
@@ -662,6 +662,49 @@ export function planDay(input: PlannerInput): DayPlan {
     day.finish();
   }
   return plan;
+}
+
+/**
+ * The customers whose day D (as planned) leaves something undecided, so that the shell must
+ * plan them again on the next day whatever else happens (the steady day, ../window.ts):
+ * a wait (R5 throttle, R8 calendar), or an open invoice with a slot due under some dunning
+ * campaign that cannot fire — R6 (disputed, on hold, promised, not collectable), a paused
+ * customer, or no dunning campaign for the customer. Every other customer is settled: each
+ * of its open invoices had its latest due slot recorded (or has none due yet), so until time
+ * or data move, planning it again decides nothing. Deliberately conservative: a blocked
+ * invoice counts whether or not its due slot was already recorded.
+ */
+export function unsettledCustomers(input: PlannerInput, plan: DayPlan): Set<number> {
+  const out = new Set<number>();
+  for (const w of plan.waits) out.add(w.customerId);
+  let firstOffset = Number.POSITIVE_INFINITY;
+  for (const c of input.campaigns) {
+    if (c.trigger !== undefined) continue;
+    const first = campaignSlotTable(c).slots[0];
+    if (first && first.offset < firstOffset) firstOffset = first.offset;
+  }
+  if (firstOffset === Number.POSITIVE_INFINITY) return out;
+  const invoicesByCustomer = new Map<number, PlannerInvoice[]>();
+  for (const invoice of input.invoices) {
+    const list = invoicesByCustomer.get(invoice.customerId);
+    if (list) list.push(invoice);
+    else invoicesByCustomer.set(invoice.customerId, [invoice]);
+  }
+  for (const customer of input.customers) {
+    if (out.has(customer.id)) continue;
+    const invoices = invoicesByCustomer.get(customer.id);
+    if (!invoices) continue;
+    const due = invoices.filter((i) => daysBetween(i.dueDate, input.date) >= firstOffset);
+    if (due.length === 0) continue;
+    if (
+      isPaused(customer, input.date) ||
+      dunningCampaignFor(input.campaigns, customer, invoices, input.settings) === null ||
+      due.some((i) => !mayFire(i, input.date))
+    ) {
+      out.add(customer.id);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
