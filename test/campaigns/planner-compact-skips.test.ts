@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_CAMPAIGNS_PATH, parseCampaignFile } from '../../src/campaigns/definition.ts';
 import { firingKey, planDay, priorFiringsOf } from '../../src/campaigns/planner/index.ts';
 import { campaignSlots, invoiceSlotKey, latestDueSlot } from '../../src/campaigns/planner/slots.ts';
-import { customer, invoice, Simulation } from './support/simulation.ts';
+import { campaigns, customer, invoice, Simulation } from './support/simulation.ts';
 
 const defaults = parseCampaignFile(readFileSync(DEFAULT_CAMPAIGNS_PATH, 'utf8'), 'campaigns.yaml').campaigns;
 const standard = defaults.find((c) => c.key === 'standard')!;
@@ -103,5 +103,34 @@ describe('planner: compact R3 skips', () => {
       priorFirings: sim.firings.filter((f) => !plan.firings.some((d) => d.alsoSkipped?.includes(f.key))),
     });
     assert.deepEqual(onlyHighest, next);
+  });
+});
+
+describe('a slot decided beyond today (shell loads only the highest recorded slot)', () => {
+  it('decides nothing older than it: no milder notice after a stronger one, no slot recorded twice', () => {
+    // Invoice due Mon 2 March 2026. Through Thu 19 March the sequence runs up to late-n's
+    // second occurrence (offset 17). Then a past day, Fri 13 March (offset 11, whose latest
+    // due slot is late-n's first occurrence), is planned with only that highest slot known,
+    // as the shell loads it (e.g. `run --date` for a missed day, or after a campaign edit
+    // moved the steps' offsets): nothing may fire, be skipped or be recorded again.
+    const defs = campaigns(`
+campaigns:
+  - key: standard
+    send_on: [mon, tue, wed, thu, fri, sat, sun]
+    steps:
+      - { key: due, offset_days: 0, template: due-today }
+      - { key: late-1, offset_days: 3, template: past-due }
+      - { key: late-n, offset_days: 10, repeat_every_days: 7, until_offset_days: 24, template: past-due-followup }
+`);
+    const full = new Simulation(defs, [customer(1)], [invoice(1, 1, '2026-03-02')]);
+    full.runDays('2026-03-02', '2026-03-19');
+    const highest = full.firings.filter((f) => f.invoiceId === 1).at(-1)!;
+    assert.equal(highest.stepKey, 'late-n');
+    assert.equal(highest.occurrence, 1);
+    const shell = new Simulation(defs, [customer(1)], [invoice(1, 1, '2026-03-02')]);
+    shell.firings.push(highest);
+    const plan = planDay(shell.input('2026-03-13'));
+    assert.deepEqual(priorFiringsOf(plan), []);
+    assert.deepEqual(plan.messages, []);
   });
 });

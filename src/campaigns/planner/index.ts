@@ -419,8 +419,11 @@ function planDunning(
     // built: in a steady state most invoices have nothing pending and cost two lookups.
     const latest = latestDueSlot(slots, offsetToday);
     if (latest < 0) continue;
-    const floor = highestRecordedAtOrBelow(recordedSlots?.get(invoice.id), latest);
-    if (floor >= latest) continue;
+    const held = recordedSlots?.get(invoice.id);
+    // A slot at or beyond today's latest was already decided (a campaign edit moved steps, or
+    // a past day is planned after a later run): nothing older may fire or be recorded now.
+    if (highestRecorded(held) >= latest) continue;
+    const floor = highestRecordedAtOrBelow(held, latest);
     const latestSlot = slots[latest]!;
     if (offsetToday - latestSlot.offset > campaign.catchUpDays) {
       day.skip(firing(invoice, latestSlot), 'too_late', keysOf(invoice, floor + 1, latest - 1));
@@ -446,6 +449,12 @@ function planDunning(
   }
   day.emailMessage(emailFirings, true, uniqueInvoices(emailFirings));
   day.task(taskFirings, null, null);
+}
+
+/** The largest recorded slot index, or −1. */
+function highestRecorded(indices: number | number[] | undefined): number {
+  if (indices === undefined) return -1;
+  return typeof indices === 'number' ? indices : Math.max(-1, ...indices);
 }
 
 /** The largest recorded slot index ≤ `limit`, or −1. */
