@@ -99,3 +99,24 @@ export async function verifyPortalToken(
   const check = checkToken(token, ring.keys, Math.floor(now.getTime() / 1000), () => revoked);
   return { check, ring };
 }
+
+/**
+ * Signed links for a message or a preview addressed to a customer (by external id), in the
+ * shape the template variables take (`loadVariableInput`'s `urls`). Undefined for an unknown
+ * customer (the caller's own lookup reports it).
+ */
+export async function templateUrls(
+  db: Queryable,
+  input: { customerExternalId: string; contactId?: number | null; now: Date },
+): Promise<{ portal: string; statement: string; invoicePdf: (number: string) => string } | undefined> {
+  const [customer] = await db.query<{ id: number }>('SELECT id FROM customers WHERE external_id = $1', [
+    input.customerExternalId,
+  ]);
+  if (!customer) return undefined;
+  const links = await messagePortalLinks(db, {
+    customerId: customer.id,
+    contactId: input.contactId ?? null,
+    now: input.now,
+  });
+  return { portal: links.portalUrl, statement: links.statementUrl, invoicePdf: links.invoicePdfUrl };
+}

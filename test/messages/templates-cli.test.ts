@@ -97,7 +97,11 @@ for (const engine of engines()) {
       assert.match(run.stdout, /Guten Tag Jürgen Weiß,/);
       assert.match(run.stdout, /RE-1001\s+9\. Februar 2026\s+1\.234,50\s€\s+1\.234,50\s€\s+34/);
       assert.match(run.stdout, /Offen gesamt \(EUR\)\s+1\.333,50\s€/);
-      assert.match(run.stdout, /<https:\/\/ar\.nordlicht\.example\/portal>/);
+      assert.match(
+        run.stdout,
+        /<https:\/\/ar\.nordlicht\.example\/portal\/[A-Za-z0-9._~-]{40,}>/,
+        'a signed portal link',
+      );
     });
 
     it('falls back to the organisation language for a customer language without templates', async () => {
@@ -121,7 +125,7 @@ for (const engine of engines()) {
       assert.equal(out.language, 'en');
       assert.equal(out.origin, 'default');
       assert.equal(out.subject, 'Friendly reminder: invoice RE-2001 falls due on January 31, 2026');
-      assert.match(out.html, /href="http:\/\/127\.0\.0\.1:3000\/portal"/);
+      assert.match(out.html, /href="http:\/\/127\.0\.0\.1:3000\/portal\/[A-Za-z0-9._~-]{40,}"/);
     });
 
     it('renders a complete message with --format eml and HTML with --format html', async () => {

@@ -16,7 +16,9 @@ import {
 import { validateTemplate } from '../../messages/templates/validate.ts';
 import { buildVariables } from '../../messages/templates/variables.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
+import { templateUrls } from '../../portal/links.ts';
 import { type CommandContext, defineCommand, parseFlags } from '../command.ts';
 
 const USAGE = `Usage: dunwell templates apply DIR [--json]
@@ -161,12 +163,17 @@ async function preview(ctx: CommandContext, args: string[]): Promise<number> {
     const [org] = await db.query<{ time_zone: string }>('SELECT time_zone FROM organisation WHERE id = 1');
     date = localDate(clockFromEnv(ctx.env).now(), org?.time_zone ?? 'UTC');
   }
+  // The same signed portal links a sent message carries.
+  const urls = await templateUrls(db, {
+    customerExternalId: values.customer,
+    now: clockFromEnv(ctx.env).now(),
+  });
   const loaded = await loadVariableInput(db, values.customer, {
     date,
     ...(values.invoice ? { invoiceNumbers: values.invoice } : {}),
     step: { key: 'preview', campaign: 'preview', template: key },
-    // Portal links get their signature when the portal exists; until then the plain base.
-    publicUrl: ctx.env.DUNWELL_PUBLIC_URL ?? 'http://127.0.0.1:3000',
+    publicUrl: loadConfig(ctx.env).publicUrl,
+    ...(urls ? { urls } : {}),
   });
 
   let template: ResolvedTemplate | null;

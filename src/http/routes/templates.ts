@@ -19,6 +19,7 @@ import {
 } from '../../messages/templates/index.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { NotFoundError, UserError } from '../../platform/errors.ts';
+import { templateUrls } from '../../portal/links.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 import { CalendarDateSchema, ErrorBody } from '../schemas.ts';
 
@@ -198,10 +199,15 @@ export default async function templates(app: ApiApp, deps: AppDeps): Promise<voi
         if (!found) throw new NotFoundError(`there is no "${key}" template in language "${language}"`);
         template = found;
       }
+      const urls = await templateUrls(deps.db, {
+        customerExternalId: request.body.customer,
+        now: deps.clock.now(),
+      });
       const loaded = await loadVariableInput(deps.db, request.body.customer, {
         date,
         step: { key: 'preview', campaign: 'preview', template: key },
         publicUrl: loadConfig().publicUrl,
+        ...(urls ? { urls } : {}),
       });
       try {
         return await renderMessage(template, buildVariables(loaded.input));
