@@ -1,6 +1,8 @@
 import { runEngine } from '../../campaigns/run.ts';
 import { isCalendarDate } from '../../ledger/dates.ts';
+import { drainOutbox, senderTuning } from '../../messages/sender/index.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { UserError } from '../../platform/errors.ts';
 import { defineCommand, parseFlags } from '../command.ts';
 import { progressBar } from '../progress.ts';
@@ -46,11 +48,17 @@ export default defineCommand({
         'no campaigns are applied, so nothing was planned; load some with "dunwell campaigns apply FILE"',
       );
     }
-    if (!dryRun && !values['no-send']) {
-      ctx.note(
-        'sending is not configured in this version: the planned messages stay in the outbox (--no-send silences this)',
-      );
-    }
+    // Then send what is due (the same drain as `dunwell send`); the JSON output stays the plan's.
+    const sent =
+      !dryRun && !values['no-send']
+        ? await drainOutbox(db, {
+            clock: clockFromEnv(ctx.env),
+            config: loadConfig(ctx.env),
+            actor: 'cli',
+            ...senderTuning(ctx.env),
+            log: (line) => ctx.note(line),
+          })
+        : null;
     const { date, messages, tasks, skipped, cancelled } = result;
     if (ctx.json) {
       ctx.printJson({ date, messages, tasks, skipped, cancelled });
@@ -70,6 +78,12 @@ export default defineCommand({
     }
     for (const t of result.detail.taskList ?? []) {
       ctx.print(`  task     ${t.customer_external_id}  ${t.kind}  ${t.title}  [${t.invoices.join(', ')}]`);
+    }
+    if (sent) {
+      ctx.print(
+        `Sent ${sent.sent} message(s); ${sent.failed} failed, ${sent.cancelled} cancelled (paid), ` +
+          `${sent.retrying} to retry later, ${sent.unknown} unknown (see "dunwell send")`,
+      );
     }
     return 0;
   },

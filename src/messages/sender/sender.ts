@@ -1,0 +1,582 @@
+/**
+ * The outbox sender (PRODUCT §6 out; the only path to SMTP). One drain:
+ *
+ *  1. claims a batch of due `planned` messages (their customer's local day has come and any
+ *     retry delay has passed) with FOR UPDATE SKIP LOCKED, in one short transaction that also
+ *     repeats R6's paid check — a paid, settled or void invoice is dropped from its message, a
+ *     message left with no invoice is cancelled — and marks the rest `sending`;
+ *  2. for each claimed message, outside any transaction: renders it, records exactly what is
+ *     about to go out (subject, bodies, attachment hashes, template version, Message-ID, reply
+ *     token, MIME size), and hands the raw message to the transport (pooled SMTP, or the
+ *     built-in catcher when no SMTP server is configured);
+ *  3. records the outcome: `sent`; a retry (4xx, network error, timeout: back to `planned`
+ *     with exponential backoff, until the attempt limit, then `failed`); or `failed` at once
+ *     on a 5xx, with a "check contact" task.
+ *
+ * Several processes may drain one PostgreSQL database at once: SKIP LOCKED hands each message
+ * to one of them, and every later update is guarded by `status = 'sending'`.
+ *
+ * A crash between handing a message over and recording `sent` leaves it in `sending`.
+ * `recoverInterruptedSends` (run when a sender starts) settles those older than a lease: `sent`
+ * when our own log (outbound_mail) holds the message, else `unknown` for a person to decide —
+ * never resent blindly (docs/decisions/0003-sending.md).
+ */
+import { availableParallelism } from 'node:os';
+import { recordEvents, type TimelineEvent } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { type DunwellConfig, loadConfig } from '../../platform/config.ts';
+import type { Db, Queryable } from '../../platform/db/index.ts';
+import { UserError } from '../../platform/errors.ts';
+import { catcherTransport, storeOutboundMail } from '../catcher/index.ts';
+import { cancelObsoleteMessages } from '../outbox.ts';
+import { type MessageTemplate, TemplateError } from '../templates/index.ts';
+import { createMessageBuilder, type MessageBuilder } from './compose.ts';
+import {
+  DEFAULT_RETRY_POLICY,
+  DomainRateLimiter,
+  decideFailure,
+  domainOf,
+  oneLine,
+  type RetryPolicy,
+  type TransportFailure,
+} from './policy.ts';
+import { type ClaimedMessage, type PreparedMessage, prepareMessage, UnsendableMessage } from './prepare.ts';
+import { type RenderJob, renderJob } from './render.ts';
+import { createRenderPool } from './render-pool.ts';
+import { type Delivered, type MailTransport, smtpTransport, TransportError } from './transport.ts';
+
+/** `dunwell send --json`: what one drain did. */
+export interface SendCounts {
+  sent: number;
+  failed: number;
+  cancelled: number;
+  /** left `planned` for a later attempt: a transient error, or the per-domain rate limit */
+  retrying: number;
+  /** found in `sending` after a crash and marked `unknown` */
+  unknown: number;
+}
+
+export interface SenderOptions {
+  readonly clock: Clock;
+  /** default: loadConfig() */
+  readonly config?: DunwellConfig;
+  /** default: pooled SMTP from config.smtp, else the catcher */
+  readonly transport?: MailTransport;
+  /**
+   * worker threads that render messages (templates, PDFs, MIME, DKIM) beside the thread that
+   * talks to the database and SMTP; 0 = render in this thread. Default: see defaultRenderThreads.
+   */
+  readonly renderThreads?: number;
+  /** messages claimed per transaction (default 32) */
+  readonly batchSize?: number;
+  /** messages rendered and handed over at once (default 4: measured best of 2, 4, 8, 16 in `bench send`) */
+  readonly concurrency?: number;
+  readonly retry?: RetryPolicy;
+  /** SMTP pool size and timeouts when the sender makes the SMTP transport */
+  readonly smtp?: { maxConnections?: number; socketTimeoutMs?: number; connectionTimeoutMs?: number };
+  /** how long a message may stay `sending` before recovery treats it as interrupted (default 15 min) */
+  readonly leaseMs?: number;
+  readonly actor?: string;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_LEASE_MS = 15 * 60_000;
+
+/**
+ * Tuning from the environment, for `dunwell send`, `run` and `serve`: DUNWELL_SMTP_CONNECTIONS
+ * (pooled SMTP connections, default 5), DUNWELL_SENDER_CONCURRENCY (messages rendered and
+ * handed over at once, default 4) and DUNWELL_SENDER_RENDER_THREADS (render worker threads;
+ * default: defaultRenderThreads). Bad values are ignored in favour of the defaults.
+ */
+export function senderTuning(
+  env: NodeJS.ProcessEnv,
+): Pick<SenderOptions, 'concurrency' | 'smtp' | 'renderThreads'> {
+  const whole = (text: string | undefined, min: number, max: number) =>
+    text && /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max ? Number(text) : undefined;
+  const connections = whole(env.DUNWELL_SMTP_CONNECTIONS, 1, 100);
+  const concurrency = whole(env.DUNWELL_SENDER_CONCURRENCY, 1, 256);
+  const renderThreads = whole(env.DUNWELL_SENDER_RENDER_THREADS, 0, 64);
+  return {
+    ...(concurrency ? { concurrency } : {}),
+    ...(connections ? { smtp: { maxConnections: connections } } : {}),
+    ...(renderThreads !== undefined ? { renderThreads } : {}),
+  };
+}
+
+export interface Sender {
+  /**
+   * Sends what is due now, up to `limit` messages (default: all). `stop.requested` is checked
+   * between batches, so a stopping worker finishes what it claimed and claims nothing more.
+   */
+  drain(limit?: number, stop?: { readonly requested: boolean }): Promise<SendCounts>;
+  /** Settles messages left in `sending` longer than the lease; returns how many became `unknown`. */
+  recover(): Promise<{ unknown: number; sent: number }>;
+  close(): Promise<void>;
+}
+
+const CLAIMED_COLUMNS = `
+  m.id, m.customer_id, c.external_id AS customer_external_id, m.campaign_key, m.step_key, m.template,
+  m.language, m.planned_for, m.to_recipients, m.cc_recipients, m.attach, m.attempts, m.message_id,
+  m.reply_token,
+  (($2::timestamptz) AT TIME ZONE coalesce(c.time_zone, (SELECT time_zone FROM organisation WHERE id = 1)))::date
+    AS local_today,
+  coalesce((SELECT array_agg(i.number ORDER BY mi.position)
+              FROM outbox_message_invoices mi JOIN invoices i ON i.id = mi.invoice_id
+             WHERE mi.message_id = m.id), '{}') AS invoices,
+  prev.message_id AS previous_message_id, prev.thread_references AS previous_references`;
+
+/** The customer's last sent message: the new one answers it (one conversation per customer). */
+const PREVIOUS_SENT = `
+  LEFT JOIN LATERAL (
+    SELECT p.message_id, p.thread_references FROM outbox_messages p
+     WHERE p.customer_id = m.customer_id AND p.status = 'sent' AND p.message_id IS NOT NULL
+     ORDER BY p.sent_at DESC, p.id DESC LIMIT 1) prev ON true`;
+
+/**
+ * One render thread on an embedded (PGlite) store when the machine has a second core: PGlite
+ * runs in the sender's own thread, so rendering beside it measured 120 against 84 msg/s
+ * (`bench send`, 2 cores). On PostgreSQL the server already takes the second core of a small
+ * machine and a render thread measured no gain there, so it is off unless
+ * DUNWELL_SENDER_RENDER_THREADS asks for it (worth it with more cores).
+ */
+export function defaultRenderThreads(db: Db): number {
+  return db.engine === 'pglite' && availableParallelism() > 1 ? 1 : 0;
+}
+
+export function createSender(db: Db, options: SenderOptions): Sender {
+  const config = options.config ?? loadConfig();
+  const builder: MessageBuilder = createMessageBuilder(config);
+  const transport =
+    options.transport ?? (config.smtp ? smtpTransport(config.smtp, options.smtp) : catcherTransport());
+  const ownsTransport = options.transport === undefined;
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const batchSize = options.batchSize ?? 32;
+  const concurrency = options.concurrency ?? 4;
+  const actor = options.actor ?? 'sender';
+  const log = options.log ?? (() => {});
+  const limiter = new DomainRateLimiter(config.smtpRateLimitPerDomain);
+  const renderHere = (job: RenderJob) => renderJob(job, builder);
+  const renderThreads = options.renderThreads ?? defaultRenderThreads(db);
+  const pool = renderThreads > 0 ? createRenderPool(config, renderThreads, renderHere, log) : null;
+  const render = pool ? (job: RenderJob) => pool.render(job) : renderHere;
+  const now = () => options.clock.now();
+
+  async function claim(max: number): Promise<{ claimed: ClaimedMessage[]; cancelled: number }> {
+    return db.transaction(async (tx) => {
+      const at = now();
+      const due = await tx.query<{ id: number }>(
+        `SELECT m.id FROM outbox_messages m JOIN customers c ON c.id = m.customer_id
+          WHERE m.status = 'planned'
+            AND m.planned_for <= (($1::timestamptz) AT TIME ZONE
+                  coalesce(c.time_zone, (SELECT time_zone FROM organisation WHERE id = 1)))::date
+            AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= $1)
+          ORDER BY m.planned_for, m.id
+          LIMIT $2
+          FOR UPDATE OF m SKIP LOCKED`,
+        [at.toISOString(), max],
+      );
+      if (due.length === 0) return { claimed: [], cancelled: 0 };
+      const ids = due.map((r) => r.id);
+      // R6, repeated just before sending. The engine's check cancels messages of which no
+      // listed invoice is open any more; then paid invoices are dropped from the others.
+      const [org] = await tx.query<{ today: string }>(
+        `SELECT (($1::timestamptz) AT TIME ZONE time_zone)::date AS today FROM organisation WHERE id = 1`,
+        [at.toISOString()],
+      );
+      let cancelled = await cancelObsoleteMessages(tx, org?.today ?? at.toISOString().slice(0, 10), {
+        actor,
+        messageIds: ids,
+      });
+      const dropped = await tx.query<{ message_id: number; customer_id: number; numbers: string[] }>(
+        `WITH d AS (
+           DELETE FROM outbox_message_invoices mi USING invoices i, outbox_messages m
+            WHERE mi.invoice_id = i.id AND m.id = mi.message_id AND m.status = 'planned'
+              AND mi.message_id = ANY($1::bigint[]) AND NOT (i.status = 'open' AND i.open_balance > 0)
+           RETURNING mi.message_id, m.customer_id, i.number)
+         SELECT message_id, customer_id, array_agg(number ORDER BY number) AS numbers
+           FROM d GROUP BY message_id, customer_id`,
+        [ids],
+      );
+      const events: TimelineEvent[] = dropped.map((d) => ({
+        actor,
+        customerId: d.customer_id,
+        action: 'message.invoices_dropped',
+        entity: 'outbox_message',
+        entityId: d.message_id,
+        data: { invoices: d.numbers, reason: 'paid, settled or void before sending' },
+      }));
+      if (dropped.length > 0) {
+        const emptied = await tx.query<{ id: number; customer_id: number }>(
+          `UPDATE outbox_messages m
+              SET status = 'cancelled', status_changed_at = $2, cancel_reason = 'paid'
+            WHERE m.id = ANY($1::bigint[]) AND m.status = 'planned'
+              AND NOT EXISTS (SELECT 1 FROM outbox_message_invoices mi WHERE mi.message_id = m.id)
+           RETURNING m.id, m.customer_id`,
+          [dropped.map((d) => d.message_id), at.toISOString()],
+        );
+        cancelled += emptied.length;
+        for (const e of emptied) {
+          events.push({
+            actor,
+            customerId: e.customer_id,
+            action: 'message.cancelled',
+            entity: 'outbox_message',
+            entityId: e.id,
+            data: { reason: 'every listed invoice was paid, settled or void before sending' },
+          });
+        }
+      }
+      const claimed = await tx.query<ClaimedMessage & Record<string, unknown>>(
+        `WITH s AS (
+           UPDATE outbox_messages SET status = 'sending', status_changed_at = $2
+            WHERE id = ANY($1::bigint[]) AND status = 'planned'
+           RETURNING id)
+         SELECT ${CLAIMED_COLUMNS}
+           FROM s JOIN outbox_messages m ON m.id = s.id JOIN customers c ON c.id = m.customer_id
+           ${PREVIOUS_SENT}
+          ORDER BY m.planned_for, m.id`,
+        [ids, at.toISOString()],
+      );
+      for (const m of claimed) {
+        events.push({
+          actor,
+          customerId: m.customer_id,
+          action: 'message.sending',
+          entity: 'outbox_message',
+          entityId: m.id,
+          data: { attempt: m.attempts + 1 },
+        });
+      }
+      await recordEvents(tx, events);
+      return { claimed, cancelled };
+    });
+  }
+
+  /** Moves a `sending` message on; false when someone else (recovery) settled it meanwhile. */
+  async function settle(
+    q: Queryable,
+    message: ClaimedMessage,
+    set: string,
+    params: unknown[],
+    event: Omit<TimelineEvent, 'customerId' | 'entity' | 'entityId' | 'actor'>,
+  ): Promise<boolean> {
+    const changed = await q.execute(
+      `UPDATE outbox_messages SET ${set}, status_changed_at = $2 WHERE id = $1 AND status = 'sending'`,
+      [message.id, now().toISOString(), ...params],
+    );
+    if (changed === 0) {
+      log(`sender: message ${message.id} was no longer "sending" when its outcome came in; left as it is`);
+      return false;
+    }
+    await recordEvents(q, [
+      { actor, customerId: message.customer_id, entity: 'outbox_message', entityId: message.id, ...event },
+    ]);
+    return true;
+  }
+
+  async function openTask(
+    q: Queryable,
+    message: ClaimedMessage,
+    kind: 'check_contact' | 'other',
+    title: string,
+  ) {
+    await q.execute(
+      `INSERT INTO tasks (customer_id, kind, title, due, invoice_ids)
+       SELECT $1, $2, $3, $4,
+              coalesce((SELECT array_agg(invoice_id ORDER BY position) FROM outbox_message_invoices
+                         WHERE message_id = $5), '{}')`,
+      [message.customer_id, kind, oneLine(title).slice(0, 300), message.local_today, message.id],
+    );
+  }
+
+  async function fail(message: ClaimedMessage, reason: string, contactProblem: boolean, attempted: boolean) {
+    await db.transaction(async (tx) => {
+      const moved = await settle(
+        tx,
+        message,
+        `status = 'failed', last_error = $3, attempts = attempts + $4`,
+        [reason, attempted ? 1 : 0],
+        { action: 'message.failed', data: { reason, permanent: true } },
+      );
+      if (!moved) return;
+      const to = message.to_recipients.map((r) => r.email).join(', ');
+      if (contactProblem) await openTask(tx, message, 'check_contact', `Check contact ${to}: ${reason}`);
+      else await openTask(tx, message, 'other', `Message ${message.id} to ${to} was not sent: ${reason}`);
+    });
+  }
+
+  async function onTransportFailure(
+    message: ClaimedMessage,
+    failure: TransportFailure,
+  ): Promise<keyof SendCounts> {
+    const attempts = message.attempts + 1;
+    const decision = decideFailure(failure, attempts, now(), retry);
+    if (decision.kind === 'retry') {
+      await settle(
+        db,
+        message,
+        `status = 'planned', attempts = attempts + 1, next_attempt_at = $3, last_error = $4`,
+        [decision.at.toISOString(), decision.reason],
+        {
+          action: 'message.retry_scheduled',
+          data: { attempt: attempts, next_attempt_at: decision.at.toISOString(), reason: decision.reason },
+        },
+      );
+      return 'retrying';
+    }
+    if (!decision.permanent) {
+      log(`sender: message ${message.id} failed after ${attempts} attempts: ${decision.reason}`);
+      await db.transaction(async (tx) => {
+        const moved = await settle(
+          tx,
+          message,
+          `status = 'failed', attempts = attempts + 1, last_error = $3`,
+          [decision.reason],
+          {
+            action: 'message.failed',
+            data: { reason: decision.reason, permanent: false, attempts },
+          },
+        );
+        if (moved) {
+          await openTask(
+            tx,
+            message,
+            'other',
+            `Message ${message.id} was not delivered after ${attempts} attempts: ${decision.reason}`,
+          );
+        }
+      });
+      return 'failed';
+    }
+    await fail(message, decision.reason, true, true);
+    return 'failed';
+  }
+
+  /** What the outbox row records about the message as built: its columns, numbered from `$first`. */
+  const RENDERED_COLUMNS = [
+    'subject',
+    'html_body',
+    'text_body',
+    'template_version',
+    'attachment_files',
+    'mime_size',
+    'message_id',
+    'reply_token',
+    'in_reply_to',
+    'thread_references',
+  ];
+  const renderedSet = (first: number) => RENDERED_COLUMNS.map((c, i) => `${c} = $${first + i}`).join(', ');
+  const renderedParams = (prepared: PreparedMessage) => [
+    prepared.rendered.subject,
+    prepared.rendered.html,
+    prepared.rendered.text,
+    prepared.templateVersion,
+    JSON.stringify(prepared.attachments),
+    prepared.built.raw.length,
+    prepared.messageId,
+    prepared.replyToken,
+    prepared.inReplyTo,
+    prepared.references,
+  ];
+
+  /**
+   * Before an SMTP hand-over, the row records exactly what is about to go out (Message-ID and
+   * reply token included), so a message whose outcome a crash swallows can still be inspected
+   * and its replies threaded. The catcher needs no such step: storing and marking sent is one
+   * transaction.
+   */
+  async function recordRendered(message: ClaimedMessage, prepared: PreparedMessage): Promise<boolean> {
+    const changed = await db.execute(
+      `UPDATE outbox_messages SET ${renderedSet(2)} WHERE id = $1 AND status = 'sending'`,
+      [message.id, ...renderedParams(prepared)],
+    );
+    return changed === 1;
+  }
+
+  async function recordSent(message: ClaimedMessage, prepared: PreparedMessage, delivered: Delivered) {
+    await db.transaction(async (tx) => {
+      const moved = await settle(
+        tx,
+        message,
+        `status = 'sent', sent_at = $2, attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL` +
+          (transport.kind === 'catcher' ? `, ${renderedSet(3)}` : ''),
+        transport.kind === 'catcher' ? renderedParams(prepared) : [],
+        {
+          action: 'message.sent',
+          data: {
+            message_id: prepared.messageId,
+            subject: prepared.rendered.subject,
+            transport: transport.kind,
+            response: oneLine(delivered.response).slice(0, 300),
+            ...(delivered.rejected.length > 0 ? { rejected: delivered.rejected } : {}),
+          },
+        },
+      );
+      if (!moved) return;
+      await storeOutboundMail(
+        tx,
+        {
+          outboxMessageId: message.id,
+          customerId: message.customer_id,
+          messageId: prepared.messageId,
+          subject: prepared.rendered.subject,
+          raw: prepared.built.raw,
+          envelope: prepared.built.envelope,
+        },
+        transport.kind,
+        delivered.response,
+      );
+      if (delivered.rejected.length > 0) {
+        const list = delivered.rejected.map((r) => `${r.address} (${oneLine(r.reason)})`).join(', ');
+        await openTask(tx, message, 'check_contact', `Check contact: refused by the mail server: ${list}`);
+      }
+    });
+  }
+
+  const templates = new Map<string, Promise<MessageTemplate | null>>();
+  let organisation: { name: string; language: string } | null = null;
+
+  async function sendOne(message: ClaimedMessage): Promise<keyof SendCounts | null> {
+    const domains = [...message.to_recipients, ...message.cc_recipients].map((r) =>
+      domainOf(String(r.email)),
+    );
+    const wait = limiter.reserve([...new Set(domains)], now());
+    if (wait) {
+      await settle(db, message, `status = 'planned', next_attempt_at = $3`, [wait.toISOString()], {
+        action: 'message.rate_limited',
+        data: { next_attempt_at: wait.toISOString(), per_minute: config.smtpRateLimitPerDomain },
+      });
+      return 'retrying';
+    }
+    let prepared: PreparedMessage;
+    try {
+      organisation ??= (
+        await db.query<{ name: string; language: string }>(
+          'SELECT name, language FROM organisation WHERE id = 1',
+        )
+      )[0] ?? { name: 'Dunwell', language: 'en' };
+      prepared = await prepareMessage(
+        { db, config, builder, organisation, now: now(), templates, render },
+        message,
+      );
+    } catch (err) {
+      const reason = oneLine((err as Error).message).slice(0, 500);
+      // A template that does not render, a missing template, customer or invoice, or no
+      // usable address will not fix itself: failed, with a task. Anything else (the database
+      // went away, a PDF renderer threw) is treated like a network error and retried.
+      if (!(err instanceof UnsendableMessage || err instanceof TemplateError || err instanceof UserError)) {
+        log(`sender: message ${message.id} could not be built, will retry: ${reason}`);
+        return onTransportFailure(message, { code: 'EPREPARE', message: `could not be built: ${reason}` });
+      }
+      log(`sender: message ${message.id} cannot be built: ${reason}`);
+      await fail(message, reason, err instanceof UnsendableMessage && err.contactProblem, false);
+      return 'failed';
+    }
+    if (transport.kind === 'smtp' && !(await recordRendered(message, prepared))) return null;
+    let delivered: Delivered;
+    try {
+      delivered = await transport.deliver({
+        outboxMessageId: message.id,
+        customerId: message.customer_id,
+        messageId: prepared.messageId,
+        subject: prepared.rendered.subject,
+        raw: prepared.built.raw,
+        envelope: prepared.built.envelope,
+      });
+    } catch (err) {
+      const failure: TransportFailure =
+        err instanceof TransportError ? err.failure : { code: 'EUNKNOWN', message: (err as Error).message };
+      return onTransportFailure(message, failure);
+    }
+    await recordSent(message, prepared, delivered);
+    return 'sent';
+  }
+
+  return {
+    async drain(limit = Number.POSITIVE_INFINITY, stop = { requested: false }) {
+      const counts: SendCounts = { sent: 0, failed: 0, cancelled: 0, retrying: 0, unknown: 0 };
+      templates.clear();
+      organisation = null;
+      let handled = 0;
+      while (handled < limit && !stop.requested) {
+        const { claimed, cancelled } = await claim(Math.min(batchSize, limit - handled));
+        counts.cancelled += cancelled;
+        if (claimed.length === 0) {
+          if (cancelled > 0) continue;
+          break;
+        }
+        handled += claimed.length;
+        let next = 0;
+        const worker = async () => {
+          while (next < claimed.length) {
+            const message = claimed[next++]!;
+            const outcome = await sendOne(message);
+            if (outcome) counts[outcome] += 1;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+      }
+      return counts;
+    },
+
+    async recover() {
+      const cutoff = new Date(now().getTime() - (options.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+      return db.transaction(async (tx) => {
+        const rows = await tx.query<{ id: number; customer_id: number; status: 'sent' | 'unknown' }>(
+          `WITH stale AS (
+             SELECT m.id, EXISTS (SELECT 1 FROM outbound_mail o WHERE o.outbox_message_id = m.id) AS logged
+               FROM outbox_messages m
+              WHERE m.status = 'sending' AND m.status_changed_at < $1
+              FOR UPDATE OF m SKIP LOCKED)
+           UPDATE outbox_messages m
+              SET status = CASE WHEN stale.logged THEN 'sent' ELSE 'unknown' END,
+                  sent_at = CASE WHEN stale.logged THEN $2::timestamptz ELSE m.sent_at END,
+                  status_changed_at = $2
+             FROM stale WHERE m.id = stale.id
+           RETURNING m.id, m.customer_id, m.status`,
+          [cutoff, now().toISOString()],
+        );
+        await recordEvents(
+          tx,
+          rows.map((r) => ({
+            actor,
+            customerId: r.customer_id,
+            action: r.status === 'sent' ? 'message.sent' : 'message.unknown',
+            entity: 'outbox_message',
+            entityId: r.id,
+            data:
+              r.status === 'sent'
+                ? { reason: 'found in the outbound mail log after an interrupted send' }
+                : {
+                    reason:
+                      'the sender stopped while this message was being handed over; it may or may not have been delivered — check and resend or close it',
+                  },
+          })),
+        );
+        const unknown = rows.filter((r) => r.status === 'unknown').length;
+        if (unknown > 0)
+          log(`sender: ${unknown} interrupted message(s) marked unknown for a person to decide`);
+        return { unknown, sent: rows.length - unknown };
+      });
+    },
+
+    async close() {
+      await pool?.close();
+      if (ownsTransport) await transport.close();
+    },
+  };
+}
+
+/** Recovers interrupted sends, then sends what is due: `dunwell send` and `dunwell run`. */
+export async function drainOutbox(db: Db, options: SenderOptions & { limit?: number }): Promise<SendCounts> {
+  const sender = createSender(db, options);
+  try {
+    const recovered = await sender.recover();
+    const counts = await sender.drain(options.limit);
+    counts.unknown += recovered.unknown;
+    counts.sent += recovered.sent;
+    return counts;
+  } finally {
+    await sender.close();
+  }
+}
