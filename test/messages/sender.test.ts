@@ -11,6 +11,7 @@ import { after, before, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
 import { createSender, drainOutbox } from '../../src/messages/sender/index.ts';
+import { verifyPortalToken } from '../../src/portal/links.ts';
 import { testApi } from '../http/support.ts';
 import { describeEachEngine } from '../support/db.ts';
 import { inspectPdf } from './support/pdf.ts';
@@ -131,6 +132,14 @@ describeEachEngine('sender: SMTP delivery', (db) => {
     assert.match(mail.text ?? '', /INV-1/);
     assert.match(String(mail.html), /INV-2/);
     assert.equal(mail.inReplyTo, undefined);
+    // the portal link is signed for this customer and verifies
+    const token = /\/portal\/([A-Za-z0-9._-]+)/.exec(String(mail.html))?.[1];
+    assert.ok(token, 'a signed portal link in the HTML part');
+    const verified0 = await verifyPortalToken(db(), token, new Date(), {
+      publicUrl: 'http://127.0.0.1:3000',
+      secretKey: null,
+    });
+    assert.equal(verified0.check.ok && verified0.check.claims.customerId, acme);
 
     const verified = await dkimVerify(got.raw, { resolver });
     assert.equal(verified.results.length, 1);

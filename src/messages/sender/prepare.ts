@@ -6,9 +6,11 @@
  * The reading happens here (it needs the database); the rendering is render.ts, in this thread
  * or a render worker.
  */
+
 import type { CalendarDate } from '../../ledger/dates.ts';
 import type { DunwellConfig } from '../../platform/config.ts';
 import type { Queryable } from '../../platform/db/index.ts';
+import { messagePortalLinks } from '../../portal/links.ts';
 import { loadInvoiceDocument, loadInvoicePdfInput, loadStatementPdfInput } from '../documents/index.ts';
 import {
   loadVariableInput,
@@ -38,7 +40,7 @@ export interface ClaimedMessage {
   planned_for: CalendarDate;
   /** the customer's local day now: balances and statements are as of it */
   local_today: CalendarDate;
-  to_recipients: { name?: string | null; email: string }[];
+  to_recipients: { contactId?: number | null; name?: string | null; email: string }[];
   cc_recipients: { name?: string | null; email: string }[];
   attach: string[];
   attempts: number;
@@ -119,11 +121,19 @@ export async function prepareMessage(ctx: PrepareContext, message: ClaimedMessag
     );
   }
   const day = message.local_today;
+  // Signed portal links (portal_url, statement_url, each invoice's pdf_url), bound to the
+  // customer and the first recipient, valid for the organisation's link lifetime.
+  const links = await messagePortalLinks(
+    db,
+    { customerId: message.customer_id, contactId: message.to_recipients[0]?.contactId ?? null, now: ctx.now },
+    { publicUrl: ctx.config.publicUrl, secretKey: ctx.config.secretKey },
+  );
   const loaded = await loadVariableInput(db, message.customer_external_id, {
     date: day,
     ...(message.invoices.length > 0 ? { invoiceNumbers: message.invoices } : {}),
     step: { key: message.step_key, campaign: message.campaign_key, template: message.template },
     publicUrl: ctx.config.publicUrl,
+    urls: { portal: links.portalUrl, statement: links.statementUrl, invoicePdf: links.invoicePdfUrl },
   });
   const first = to.valid[0]!;
   const contact =
