@@ -16,20 +16,20 @@
  * environment it also prints each run's phase totals (and, for a steady day, why each
  * customer was chosen).
  */
+
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { DEFAULT_CAMPAIGNS_PATH } from '../src/campaigns/definition.ts';
 import { applyCampaignFile } from '../src/campaigns/store.ts';
 import { parseFlags } from '../src/cli/command.ts';
 import { addDays } from '../src/ledger/dates.ts';
 import { type Db, openDatabase } from '../src/platform/db/index.ts';
-import { UsageError } from '../src/platform/errors.ts';
 import type { BenchContext } from './support/context.ts';
+import { DEFAULT_ADMIN_URL, forEachEngine, parseEngines, positive } from './support/engines.ts';
 import { formatBytes, type MeasuredRun, runMeasured, timed } from './support/measure.ts';
-import { BENCH_DATA, formatTable, machine, REPO_ROOT, writeResult } from './support/report.ts';
+import { formatTable, machine, REPO_ROOT, writeResult } from './support/report.ts';
 
 export const summary = 'plan and write one engine day over N customers / M invoices vs a bare SQL pass';
 
@@ -90,16 +90,6 @@ function dunwell(args: string[]): Promise<MeasuredRun> {
     cwd: REPO_ROOT,
     env: { ...process.env, DUNWELL_NOW: `${DAY_ONE}T12:00:00Z` },
   });
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url, user: new URL(url).username || 'postgres' });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 interface EngineFigures {
@@ -203,13 +193,6 @@ async function benchEngine(
   };
 }
 
-function positive(text: string | undefined, fallback: number, flag: string): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new UsageError(`${flag} "${text}" is not a positive whole number`);
-  return Number(text);
-}
-
 export async function run(ctx: BenchContext): Promise<number> {
   const { values } = parseFlags(ctx.argv, {
     customers: { type: 'string' },
@@ -220,34 +203,11 @@ export async function run(ctx: BenchContext): Promise<number> {
   });
   const customers = positive(values.customers, 100_000, '--customers');
   const invoices = positive(values.invoices, 1_000_000, '--invoices');
-  const engines = (values.engines ?? 'pglite,postgres').split(',').map((e) => e.trim());
-  for (const e of engines) {
-    if (e !== 'pglite' && e !== 'postgres')
-      throw new UsageError(`--engines: unknown engine "${e}" (pglite, postgres)`);
-  }
-  const adminUrl = values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const results: EngineFigures[] = [];
-  for (const engine of engines as ('pglite' | 'postgres')[]) {
-    if (engine === 'pglite') {
-      const dir = join(BENCH_DATA, 'engine-pglite');
-      rmSync(dir, { recursive: true, force: true });
-      try {
-        results.push(await benchEngine('pglite', dir, customers, invoices, (l) => ctx.note(l)));
-      } finally {
-        if (!values.keep) rmSync(dir, { recursive: true, force: true });
-      }
-    } else {
-      const name = `dunwell_bench_engine_${process.pid}`;
-      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      try {
-        results.push(await benchEngine('postgres', url.toString(), customers, invoices, (l) => ctx.note(l)));
-      } finally {
-        if (!values.keep) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }
-    }
-  }
+  const results: EngineFigures[] = await forEachEngine(
+    parseEngines(values.engines),
+    { suite: 'engine', adminUrl: values['pg-url'] ?? DEFAULT_ADMIN_URL, keep: values.keep ?? false },
+    (engine, store) => benchEngine(engine, store, customers, invoices, (l) => ctx.note(l)),
+  );
   const goals = { ratio_to_bare: 1.5, postgres_seconds: 10, pglite_seconds: 30, postgres_peak_rss_mb: 512 };
   const path = writeResult('engine', { customers, invoices, goals, results, git: gitHead() });
   if (ctx.json) {

@@ -36,6 +36,7 @@ import { openDatabase } from '../src/platform/db/index.ts';
 import { UsageError } from '../src/platform/errors.ts';
 import { metricsReport } from '../src/reports/index.ts';
 import type { BenchContext } from './support/context.ts';
+import { adminQuery, DEFAULT_ADMIN_URL, parseEngines } from './support/engines.ts';
 import { formatBytes, type MeasuredRun, runMeasured, timed } from './support/measure.ts';
 import { BENCH_DATA, formatTable, REPO_ROOT, rate, writeResult } from './support/report.ts';
 
@@ -360,16 +361,6 @@ async function likeCopyPostgres(url: string, file: string): Promise<number> {
   }
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, user: new URL(url).username || 'postgres' });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function run(ctx: BenchContext): Promise<number> {
   const { values } = parseFlags(
     ctx.argv,
@@ -383,12 +374,8 @@ export async function run(ctx: BenchContext): Promise<number> {
   );
   const rows = Number(values.rows ?? 1_000_000);
   if (!Number.isSafeInteger(rows) || rows < 10) throw new UsageError('--rows must be a whole number ≥ 10');
-  const engines = (values.engines ?? 'pglite,postgres').split(',').map((e) => e.trim());
-  for (const e of engines) {
-    if (e !== 'pglite' && e !== 'postgres')
-      throw new UsageError(`--engines: unknown engine "${e}" (pglite, postgres)`);
-  }
-  const adminUrl = values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const engines = parseEngines(values.engines);
+  const adminUrl = values['pg-url'] ?? DEFAULT_ADMIN_URL;
   const keep = values.keep ?? false;
 
   ctx.note(`generating ${rows.toLocaleString('en-US')} invoices into bench-data/ (reused when present) …`);

@@ -11,19 +11,19 @@
  * on an empty outbox, measured on the same database).
  * Prints a table and writes bench-results/send.json.
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { parseFlags } from '../src/cli/command.ts';
 import { generateDkimKey } from '../src/messages/sender/index.ts';
 import { installDefaultTemplates } from '../src/messages/templates/index.ts';
 import { type Db, openDatabase } from '../src/platform/db/index.ts';
-import { UsageError } from '../src/platform/errors.ts';
 import type { BenchContext } from './support/context.ts';
+import { DEFAULT_ADMIN_URL, forEachEngine, parseEngines, positive } from './support/engines.ts';
 import { formatBytes, type MeasuredRun, peakRssOf, timed } from './support/measure.ts';
 import { BENCH_DATA, formatTable, machine, REPO_ROOT, writeResult } from './support/report.ts';
 
@@ -343,23 +343,6 @@ async function benchEngine(
   }
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url, user: new URL(url).username || 'postgres' });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function positive(text: string | undefined, fallback: number, flag: string): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new UsageError(`${flag} "${text}" is not a positive whole number`);
-  return Number(text);
-}
-
 export async function run(ctx: BenchContext): Promise<number> {
   const { values } = parseFlags(ctx.argv, {
     messages: { type: 'string' },
@@ -370,36 +353,11 @@ export async function run(ctx: BenchContext): Promise<number> {
   });
   const messages = positive(values.messages, 10_000, '--messages');
   const connections = positive(values.connections, 5, '--connections');
-  const engines = (values.engines ?? 'pglite,postgres').split(',').map((e) => e.trim());
-  for (const e of engines) {
-    if (e !== 'pglite' && e !== 'postgres')
-      throw new UsageError(`--engines: unknown engine "${e}" (pglite, postgres)`);
-  }
-  const adminUrl = values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const results: EngineFigures[] = [];
-  for (const engine of engines as ('pglite' | 'postgres')[]) {
-    if (engine === 'pglite') {
-      const dir = join(BENCH_DATA, 'send-pglite');
-      rmSync(dir, { recursive: true, force: true });
-      try {
-        results.push(await benchEngine('pglite', dir, messages, connections, (l) => ctx.note(l)));
-      } finally {
-        if (!values.keep) rmSync(dir, { recursive: true, force: true });
-      }
-    } else {
-      const name = `dunwell_bench_send_${process.pid}`;
-      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      try {
-        results.push(
-          await benchEngine('postgres', url.toString(), messages, connections, (l) => ctx.note(l)),
-        );
-      } finally {
-        if (!values.keep) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }
-    }
-  }
+  const results: EngineFigures[] = await forEachEngine(
+    parseEngines(values.engines),
+    { suite: 'send', adminUrl: values['pg-url'] ?? DEFAULT_ADMIN_URL, keep: values.keep ?? false },
+    (engine, store) => benchEngine(engine, store, messages, connections, (l) => ctx.note(l)),
+  );
   const goals = { messages_per_second: 300, ratio_to_nodemailer: 0.8 };
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
   const path = writeResult('send', {
