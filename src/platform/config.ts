@@ -215,3 +215,15 @@ export function describeConfig(config: DunwellConfig): Record<string, unknown> {
     allowPrivatePdfUrls: config.allowPrivatePdfUrls,
   };
 }
+
+/**
+ * `serve` and `demo` without DUNWELL_PUBLIC_URL: links in mail point at the address this
+ * process listens on (not the default port), so the demo's caught messages open its portal.
+ * A fixed port only; an explicit setting (environment or file) always wins.
+ */
+export function defaultPublicUrlToListener(env: NodeJS.ProcessEnv, host: string, port: number): void {
+  if (port === 0 || env.DUNWELL_PUBLIC_URL) return;
+  if (loadConfig(env).publicUrl !== 'http://127.0.0.1:3000') return; // set in a config file
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  env.DUNWELL_PUBLIC_URL = `http://${shown}:${port}`;
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeConfig, loadConfig } from '../../src/platform/config.ts';
+import { defaultPublicUrlToListener, describeConfig, loadConfig } from '../../src/platform/config.ts';
 
 const empty = () => mkdtempSync(join(tmpdir(), 'dunwell-config-'));
 
@@ -40,5 +40,17 @@ describe('config', () => {
     assert.throws(() => loadConfig({ DUNWELL_MAIL_FROM: 'a@b.c\r\nBcc: x@y.z' }, dir), /must be one line/);
     writeFileSync(join(dir, 'dunwell.config.json'), '{"smtpURL": "smtp://x"}');
     assert.throws(() => loadConfig({}, dir), /unknown setting "smtpURL"/);
+  });
+
+  it('points links at the listening address when no public URL is configured', () => {
+    const env: NodeJS.ProcessEnv = {};
+    defaultPublicUrlToListener(env, '0.0.0.0', 3999);
+    assert.equal(env.DUNWELL_PUBLIC_URL, 'http://127.0.0.1:3999');
+    const set: NodeJS.ProcessEnv = { DUNWELL_PUBLIC_URL: 'https://ar.example.com' };
+    defaultPublicUrlToListener(set, '127.0.0.1', 3999);
+    assert.equal(set.DUNWELL_PUBLIC_URL, 'https://ar.example.com');
+    const ephemeral: NodeJS.ProcessEnv = {};
+    defaultPublicUrlToListener(ephemeral, '127.0.0.1', 0);
+    assert.equal(ephemeral.DUNWELL_PUBLIC_URL, undefined);
   });
 });

@@ -14,6 +14,7 @@ import { startServer } from '../../http/server.ts';
 import { createApiKey } from '../../ledger/api-keys.ts';
 import { type CalendarDate, isValidTimeZone, localDate } from '../../ledger/dates.ts';
 import { type Clock, clockFromEnv } from '../../platform/clock.ts';
+import { defaultPublicUrlToListener } from '../../platform/config.ts';
 import { type Db, isPostgresUrl } from '../../platform/db/index.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
@@ -146,6 +147,7 @@ export default defineCommand({
     if (values.force && !values.reset) throw new UsageError('--force only goes with --reset');
     const port = parsePort(values.port, ctx.env);
     const host = values.host ?? (ctx.env.DUNWELL_HOST || '127.0.0.1');
+    defaultPublicUrlToListener(ctx.env, host, port);
     const clock = clockFromEnv(ctx.env);
     const postgres = isPostgresUrl(ctx.dbTarget);
 

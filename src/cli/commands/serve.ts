@@ -1,5 +1,6 @@
 import { startServer } from '../../http/server.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
+import { defaultPublicUrlToListener } from '../../platform/config.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
 import { startWorkers } from '../../platform/workers.ts';
 import { defineCommand, parseFlags } from '../command.ts';
@@ -62,6 +63,7 @@ export default defineCommand({
           ? parsePort(ctx.env.DUNWELL_PORT, 'DUNWELL_PORT')
           : 3000;
     const host = values.host ?? (ctx.env.DUNWELL_HOST || '127.0.0.1');
+    defaultPublicUrlToListener(ctx.env, host, port);
 
     // Listen for the stop signals before anything starts, so one that arrives during start-up
     // (or right after the URL is printed) still ends in a clean shutdown.
