@@ -191,15 +191,22 @@ describeEachEngine('sender: SMTP faults', (db) => {
     }
   });
 
-  it('after a crash, a message left in `sending` becomes `unknown` and is not sent again', async () => {
+  it('after a crash: handed over → unknown (never resent), logged → sent, never handed over → planned again', async () => {
     const interrupted = await oneMessage(db(), 'crash');
     const handedOver = await oneMessage(db(), 'crash2');
-    // A sender claimed both and died: one before the hand-over, one after the catcher stored it.
+    const neverOffered = await oneMessage(db(), 'crash3');
+    // A sender claimed all three and died: one during its SMTP hand-over, one after the
+    // catcher stored it, one while it was still rendering (never offered to the server).
     const clock = movableClock(`${TODAY}T10:00:00Z`);
     await db().execute(
-      `UPDATE outbox_messages SET status = 'sending', status_changed_at = $2, message_id = '<x@dunwell.invalid>'
+      `UPDATE outbox_messages SET status = 'sending', status_changed_at = $2, message_id = '<x@dunwell.invalid>',
+              handed_over_at = $2
         WHERE id = ANY($1::bigint[])`,
       [[interrupted, handedOver], clock.now().toISOString()],
+    );
+    await db().execute(
+      `UPDATE outbox_messages SET status = 'sending', status_changed_at = $2 WHERE id = $1`,
+      [neverOffered, clock.now().toISOString()],
     );
     await db().execute(
       `INSERT INTO outbound_mail (outbox_message_id, customer_id, transport, message_id, envelope_from, envelope_to, subject, size, raw)
@@ -216,18 +223,19 @@ describeEachEngine('sender: SMTP faults', (db) => {
     });
     try {
       // within the lease: another sender may still be working on them
-      assert.deepEqual(await sender.recover(), { unknown: 0, sent: 0 });
+      assert.deepEqual(await sender.recover(), { unknown: 0, sent: 0, requeued: 0 });
       clock.advance(61_000);
-      assert.deepEqual(await sender.recover(), { unknown: 1, sent: 1 });
+      assert.deepEqual(await sender.recover(), { unknown: 1, sent: 1, requeued: 1 });
       const counts = await sender.drain();
-      assert.equal(counts.sent, 0);
+      assert.equal(counts.sent, 1, 'the message never offered to the server is sent now');
     } finally {
       await sender.close();
       await sink.close();
     }
-    assert.equal(sink.attempts.length, 0);
+    assert.equal(sink.attempts.length, 1);
     assert.equal((await statusOf(db(), interrupted)).status, 'unknown');
     assert.equal((await statusOf(db(), handedOver)).status, 'sent');
+    assert.equal((await statusOf(db(), neverOffered)).status, 'sent');
     const [event] = await db().query<{ action: string }>(
       `SELECT action FROM audit_log WHERE entity = 'outbox_message' AND entity_id = $1 ORDER BY id DESC LIMIT 1`,
       [String(interrupted)],

@@ -85,18 +85,24 @@ export const DEFAULT_LEASE_MS = 15 * 60_000;
 /**
  * Tuning from the environment, for `dunwell send`, `run` and `serve`: DUNWELL_SMTP_CONNECTIONS
  * (pooled SMTP connections, default 5), DUNWELL_SENDER_CONCURRENCY (messages rendered and
- * handed over at once, default 4) and DUNWELL_SENDER_RENDER_THREADS (render worker threads;
- * default: defaultRenderThreads). Bad values are ignored in favour of the defaults.
+ * handed over at once, default 4), DUNWELL_SENDER_RENDER_THREADS (render worker threads;
+ * default: defaultRenderThreads) and DUNWELL_SENDER_LEASE_SECONDS (how long a message may stay
+ * in `sending` before a starting sender settles it; default 900). Bad values are ignored in
+ * favour of the defaults.
  */
 export function senderTuning(
   env: NodeJS.ProcessEnv,
-): Pick<SenderOptions, 'concurrency' | 'smtp' | 'renderThreads'> {
+): Pick<SenderOptions, 'concurrency' | 'smtp' | 'renderThreads' | 'leaseMs'> {
   const whole = (text: string | undefined, min: number, max: number) =>
     text && /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max ? Number(text) : undefined;
   const connections = whole(env.DUNWELL_SMTP_CONNECTIONS, 1, 100);
   const concurrency = whole(env.DUNWELL_SENDER_CONCURRENCY, 1, 256);
   const renderThreads = whole(env.DUNWELL_SENDER_RENDER_THREADS, 0, 64);
+  // how long a message may sit in `sending` before a starting sender settles it (sent when
+  // the log has it, else unknown); default 15 minutes
+  const leaseSeconds = whole(env.DUNWELL_SENDER_LEASE_SECONDS, 0, 86_400);
   return {
+    ...(leaseSeconds !== undefined ? { leaseMs: leaseSeconds * 1000 } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(connections ? { smtp: { maxConnections: connections } } : {}),
     ...(renderThreads !== undefined ? { renderThreads } : {}),
@@ -228,7 +234,7 @@ export function createSender(db: Db, options: SenderOptions): Sender {
       }
       const claimed = await tx.query<ClaimedMessage & Record<string, unknown>>(
         `WITH s AS (
-           UPDATE outbox_messages SET status = 'sending', status_changed_at = $2
+           UPDATE outbox_messages SET status = 'sending', status_changed_at = $2, handed_over_at = NULL
             WHERE id = ANY($1::bigint[]) AND status = 'planned'
            RETURNING id)
          SELECT ${CLAIMED_COLUMNS}
@@ -387,7 +393,7 @@ export function createSender(db: Db, options: SenderOptions): Sender {
    */
   async function recordRendered(message: ClaimedMessage, prepared: PreparedMessage): Promise<boolean> {
     const changed = await db.execute(
-      `UPDATE outbox_messages SET ${renderedSet(2)} WHERE id = $1 AND status = 'sending'`,
+      `UPDATE outbox_messages SET ${renderedSet(2)}, handed_over_at = now() WHERE id = $1 AND status = 'sending'`,
       [message.id, ...renderedParams(prepared)],
     );
     return changed === 1;
@@ -522,14 +528,22 @@ export function createSender(db: Db, options: SenderOptions): Sender {
     async recover() {
       const cutoff = new Date(now().getTime() - (options.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
       return db.transaction(async (tx) => {
-        const rows = await tx.query<{ id: number; customer_id: number; status: 'sent' | 'unknown' }>(
+        // Logged (the server accepted it) → sent; handed over but not logged → unknown (it may
+        // have arrived); never handed over (claimed, then the process died while rendering or
+        // waiting) → planned again: the server never saw it, so sending it later is not a resend.
+        const rows = await tx.query<{
+          id: number;
+          customer_id: number;
+          status: 'sent' | 'unknown' | 'planned';
+        }>(
           `WITH stale AS (
-             SELECT m.id, EXISTS (SELECT 1 FROM outbound_mail o WHERE o.outbox_message_id = m.id) AS logged
+             SELECT m.id, m.handed_over_at IS NOT NULL AS handed_over,
+                    EXISTS (SELECT 1 FROM outbound_mail o WHERE o.outbox_message_id = m.id) AS logged
                FROM outbox_messages m
               WHERE m.status = 'sending' AND m.status_changed_at < $1
               FOR UPDATE OF m SKIP LOCKED)
            UPDATE outbox_messages m
-              SET status = CASE WHEN stale.logged THEN 'sent' ELSE 'unknown' END,
+              SET status = CASE WHEN stale.logged THEN 'sent' WHEN stale.handed_over THEN 'unknown' ELSE 'planned' END,
                   sent_at = CASE WHEN stale.logged THEN $2::timestamptz ELSE m.sent_at END,
                   status_changed_at = $2
              FROM stale WHERE m.id = stale.id
@@ -541,22 +555,35 @@ export function createSender(db: Db, options: SenderOptions): Sender {
           rows.map((r) => ({
             actor,
             customerId: r.customer_id,
-            action: r.status === 'sent' ? 'message.sent' : 'message.unknown',
+            action:
+              r.status === 'sent'
+                ? 'message.sent'
+                : r.status === 'unknown'
+                  ? 'message.unknown'
+                  : 'message.requeued',
             entity: 'outbox_message',
             entityId: r.id,
             data:
               r.status === 'sent'
                 ? { reason: 'found in the outbound mail log after an interrupted send' }
-                : {
-                    reason:
-                      'the sender stopped while this message was being handed over; it may or may not have been delivered — check and resend or close it',
-                  },
+                : r.status === 'unknown'
+                  ? {
+                      reason:
+                        'the sender stopped while this message was being handed over; it may or may not have been delivered — check and resend or close it',
+                    }
+                  : {
+                      reason:
+                        'the sender stopped before handing this message over; it will be sent as planned',
+                    },
           })),
         );
         const unknown = rows.filter((r) => r.status === 'unknown').length;
         if (unknown > 0)
           log(`sender: ${unknown} interrupted message(s) marked unknown for a person to decide`);
-        return { unknown, sent: rows.length - unknown };
+        const requeued = rows.filter((r) => r.status === 'planned').length;
+        if (requeued > 0)
+          log(`sender: ${requeued} message(s) claimed but never handed over are planned again`);
+        return { unknown, sent: rows.filter((r) => r.status === 'sent').length, requeued };
       });
     },
 
