@@ -40,7 +40,8 @@ function startDemo(args: string[]): Promise<Started> {
     }, START_TIMEOUT_MS);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /running at (http:\/\/\S+)/.exec(out);
+      // the whole banner, not just its first line: the key and login lines follow the URL
+      const m = /running at (http:\/\/\S+)[\s\S]*Press Ctrl\+C to stop/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ child, url: m[1]!, stdout: () => out, stderr: () => err, exit });
