@@ -5,97 +5,44 @@
 // land in test-artifacts/ (git-ignored). Skips when chromium is missing, unless
 // DUNWELL_REQUIRE_BROWSER=1 (CI), where a missing browser fails the suite.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { after, before, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../src/http/server.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import { linkPath, NOW, type Seeded, seedPortal } from '../portal/support.ts';
+import {
+  ARTIFACTS,
+  describeInBrowser,
+  describeViolations,
+  type LaunchedBrowser,
+  launchBrowser,
+  seriousViolations,
+} from '../support/browser.ts';
 import { describeEachEngine } from '../support/db.ts';
 
-const CHROMIUM = process.env.DUNWELL_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-
-type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown }[] };
-
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: axe.source });
-  const options = {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  };
-  const result = (await page.evaluate(`axe.run(document, ${JSON.stringify(options)})`)) as {
-    violations: AxeViolation[];
-    passes: unknown[];
-  };
-  // axe really looked at the page (labels, contrast, landmarks…), not at an empty document
-  assert.ok(result.passes.length >= 10, `axe checked only ${result.passes.length} rules`);
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function describeViolations(violations: AxeViolation[]): string {
-  return violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-    .join('\n');
-}
-
-if (!existsSync(CHROMIUM)) {
-  if (process.env.DUNWELL_REQUIRE_BROWSER === '1') {
-    describe('portal in a browser', () => {
-      it('needs chromium', () => {
-        assert.fail(`DUNWELL_REQUIRE_BROWSER=1 but ${CHROMIUM} does not exist (apt-get install chromium)`);
-      });
-    });
-  } else {
-    describe('portal in a browser', () => {
-      it(`SKIPPED: ${CHROMIUM} is missing (install Debian's chromium, or set DUNWELL_CHROMIUM)`, {
-        skip: true,
-      }, () => {});
-    });
-  }
-} else {
+describeInBrowser('portal in a browser', () => {
   describeEachEngine('portal in a browser (360×740)', (db, engine) => {
     let server: RunningServer;
-    let context: BrowserContext;
     let page: Page;
-    let profile: string;
+    let browser: LaunchedBrowser;
     let seeded: Seeded;
     let link: string;
     const shot = (name: string) =>
       page.screenshot({ path: join(ARTIFACTS, `portal-${engine}-${name}.png`), fullPage: true });
 
     before(async () => {
-      mkdirSync(ARTIFACTS, { recursive: true });
       seeded = await seedPortal(db());
       server = await startServer({ db: db(), clock: fixedClock(NOW), port: 0 });
       link = server.url + (await linkPath(db(), seeded.a.id, seeded.a.contactId));
-      profile = mkdtempSync(join(tmpdir(), 'dunwell-chromium-'));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-        viewport: { width: 360, height: 740 },
-        acceptDownloads: true,
-        // axe-core is injected as a script; the portal's CSP (rightly) forbids that
-        bypassCSP: true,
-      });
-      page = context.pages()[0] ?? (await context.newPage());
+      browser = await launchBrowser({ width: 360, height: 740 });
+      page = browser.page;
       page.setDefaultTimeout(10_000);
     });
     after(async () => {
-      await context?.close();
+      await browser?.close();
       await server?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
     it('opens the link and shows the invoices, accessible and without sideways scrolling', async () => {
@@ -192,4 +139,4 @@ if (!existsSync(CHROMIUM)) {
       assert.deepEqual(violations, [], describeViolations(violations));
     });
   });
-}
+});
