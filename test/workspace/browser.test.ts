@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { applyDemoDefaults } from '../../src/demo/load.ts';
 import { type RunningServer, startServer } from '../../src/http/server.ts';
+import { receiveInbound } from '../../src/inbound/intake/process.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { agingReport, metricsReport } from '../../src/reports/index.ts';
@@ -41,6 +42,22 @@ async function seed(db: Db, today: string): Promise<void> {
     INSERT INTO audit_log (actor, customer_id, action, entity, entity_id, data)
       SELECT 'engine', id, 'message.sent', 'message', '1', '{"template": "past-due", "subject": "Overdue: INV-1"}' FROM customers WHERE external_id = 'C-100';`);
   await applyDemoDefaults(db);
+  // a reply from an address no contact has: it lands in the unassigned inbox
+  const raw = [
+    'From: Someone New <new.person@elsewhere.example>',
+    'To: billing@example.com',
+    'Subject: Question about our account',
+    'Message-ID: <q1@elsewhere.example>',
+    `Date: ${new Date().toUTCString()}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Hello, could you send us a copy of the latest statement? Thanks.',
+    '',
+  ].join('\r\n');
+  await receiveInbound(
+    { db, clock: { now: () => new Date() }, reply: { localPart: 'ar', domain: null } },
+    { raw: new TextEncoder().encode(raw), source: 'file', sourceRef: 'test', actor: 'test' },
+  );
   for (const role of ['collector', 'viewer']) {
     await addUser(db, { email: `${role}@example.com`, role, password: PASSWORD });
   }
@@ -139,6 +156,20 @@ describeInBrowser('workspace in a browser', () => {
       await page.getByText('No open tasks. Well done.').waitFor();
       const [task] = await db.query<{ status: string }>('SELECT status FROM tasks');
       assert.equal(task?.status, 'done');
+    });
+
+    it('assigns an unassigned reply to its customer from the inbox', async () => {
+      await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Question about our account' }).waitFor();
+      await shot('inbox');
+      await noSeriousViolations(page);
+      await page.getByLabel('Customer ID').fill('C-100');
+      await page.getByRole('button', { name: 'Assign', exact: true }).click();
+      await page.getByText('Every message has found its customer.').waitFor();
+      const [row] = await db.query<{ external_id: string }>(
+        'SELECT c.external_id FROM inbound_messages m JOIN customers c ON c.id = m.customer_id',
+      );
+      assert.equal(row?.external_id, 'C-100');
     });
 
     it('shows the 30-day forecast as the API computes it', async () => {

@@ -94,6 +94,16 @@ const en = {
   problemAt: '{part}, line {line}, column {column}',
   preview: 'Preview',
   previewCustomer: 'Preview for customer (ID)',
+  inbox: 'Inbox',
+  unassigned: 'Unassigned',
+  proposals: 'Proposals',
+  noUnassigned: 'Every message has found its customer.',
+  noProposals: 'No proposals waiting.',
+  noSubject: '(no subject)',
+  proposed: 'Proposed',
+  assignTo: 'Customer ID',
+  assign: 'Assign',
+  accept: 'Accept',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -193,6 +203,16 @@ const de: Strings = {
   problemAt: '{part}, Zeile {line}, Spalte {column}',
   preview: 'Vorschau',
   previewCustomer: 'Vorschau für Kunde (ID)',
+  inbox: 'Posteingang',
+  unassigned: 'Nicht zugeordnet',
+  proposals: 'Vorschläge',
+  noUnassigned: 'Jede Nachricht ist einem Kunden zugeordnet.',
+  noProposals: 'Keine offenen Vorschläge.',
+  noSubject: '(kein Betreff)',
+  proposed: 'Vorgeschlagen',
+  assignTo: 'Kundennummer',
+  assign: 'Zuordnen',
+  accept: 'Übernehmen',
 };
 
 const fr: Strings = {
@@ -289,6 +309,16 @@ const fr: Strings = {
   problemAt: '{part}, ligne {line}, colonne {column}',
   preview: 'Aperçu',
   previewCustomer: 'Aperçu pour le client (ID)',
+  inbox: 'Boîte de réception',
+  unassigned: 'Non attribués',
+  proposals: 'Propositions',
+  noUnassigned: 'Chaque message a trouvé son client.',
+  noProposals: 'Aucune proposition en attente.',
+  noSubject: '(sans objet)',
+  proposed: 'Proposé',
+  assignTo: 'Identifiant client',
+  assign: 'Attribuer',
+  accept: 'Accepter',
 };
 
 const es: Strings = {
@@ -385,6 +415,16 @@ const es: Strings = {
   problemAt: '{part}, línea {line}, columna {column}',
   preview: 'Vista previa',
   previewCustomer: 'Vista previa para el cliente (ID)',
+  inbox: 'Bandeja de entrada',
+  unassigned: 'Sin asignar',
+  proposals: 'Propuestas',
+  noUnassigned: 'Todos los mensajes tienen cliente.',
+  noProposals: 'No hay propuestas pendientes.',
+  noSubject: '(sin asunto)',
+  proposed: 'Propuesto',
+  assignTo: 'ID de cliente',
+  assign: 'Asignar',
+  accept: 'Aceptar',
 };
 
 export const LANGUAGES = { en, de, fr, es } as const;

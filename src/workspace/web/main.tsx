@@ -12,6 +12,7 @@ import { Customer } from './pages/Customer.tsx';
 import { Customers } from './pages/Customers.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Forecast } from './pages/Forecast.tsx';
+import { Inbox } from './pages/Inbox.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { Worklist } from './pages/Worklist.tsx';
@@ -33,6 +34,7 @@ function Route({ hash, user }: { hash: string; user: User }) {
   if (hash.startsWith('#/customers')) return <Customers />;
   if (hash.startsWith('#/worklist')) return <Worklist user={user} />;
   if (hash.startsWith('#/forecast')) return <Forecast />;
+  if (hash.startsWith('#/inbox')) return <Inbox user={user} />;
   if (hash.startsWith('#/templates')) return <Templates user={user} />;
   return <Dashboard />;
 }
@@ -54,6 +56,7 @@ function App() {
     { href: '#/', label: t('dashboard'), active: hash === '#/' || hash === '#' },
     { href: '#/customers', label: t('customers'), active: hash.startsWith('#/customers') },
     { href: '#/worklist', label: t('worklist'), active: hash.startsWith('#/worklist') },
+    { href: '#/inbox', label: t('inbox'), active: hash.startsWith('#/inbox') },
     { href: '#/forecast', label: t('forecast'), active: hash.startsWith('#/forecast') },
     { href: '#/templates', label: t('templates'), active: hash.startsWith('#/templates') },
   ];
