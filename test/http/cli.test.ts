@@ -9,28 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { startServer } from '../../src/http/server.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import { openDatabase } from '../../src/platform/db/index.ts';
+import { runDunwell } from '../support/cli.ts';
 import { createPostgresDatabase, engines, seedDataDir } from '../support/db.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dunwell');
 
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = runDunwell;
 
 /** Starts `dunwell serve … --json` and resolves with its first JSON document (the URL). */
 function serve(

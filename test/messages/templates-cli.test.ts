@@ -4,7 +4,6 @@
  * set), with a customer and invoices inserted by SQL.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -19,31 +18,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_TEMPLATES_DIR } from '../../src/messages/defaults/templates/index.ts';
 import { openDatabase } from '../../src/platform/db/index.ts';
+import { runDunwell } from '../support/cli.ts';
 import { createPostgresDatabase, engines, seedDataDir } from '../support/db.ts';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function dunwell(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dunwell', ...args], {
-      env: { ...process.env, DUNWELL_NOW: '2026-03-15T10:00:00Z', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const dunwell = (args: string[], env: Record<string, string> = {}) =>
+  runDunwell(args, { DUNWELL_NOW: '2026-03-15T10:00:00Z', ...env });
 
 const SEED = `
   UPDATE organisation SET name = 'Nordlicht Logistik GmbH', address = 'Hafenstraße 12, Hamburg', language = 'en';

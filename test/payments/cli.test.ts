@@ -1,36 +1,19 @@
 // `dunwell reconcile` end to end, once (spawning costs seconds): the --json shape of PRODUCT
 // §2.2 word for word, and exit 1 with one line naming the element for a malformed file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../src/platform/db/index.ts';
+import { runDunwell } from '../support/cli.ts';
 import { createPostgresDatabase, engines, seedDataDir } from '../support/db.ts';
 import { camt053 } from './camt-fixture.ts';
 import { seedLedger } from './support.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 
-function dunwell(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dunwell'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DUNWELL_NOW: '2026-11-25T12:00:00Z' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const dunwell = (args: string[]) => runDunwell(args, { DUNWELL_NOW: '2026-11-25T12:00:00Z' });
 
 for (const engine of engines()) {
   describe(`dunwell reconcile (CLI) [${engine}]`, () => {
