@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Random } from '../../src/demo/random.ts';
 import { installDefaultTemplates } from '../../src/messages/templates/index.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { openDatabase } from '../../src/platform/db/index.ts';
@@ -22,18 +23,6 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dunwell');
 const ROUNDS = Number(process.env.DUNWELL_CHAOS_ROUNDS ?? 8);
 const SEED = Number(process.env.DUNWELL_CHAOS_SEED ?? 20261125);
 const MESSAGES = Number(process.env.DUNWELL_CHAOS_MESSAGES ?? 120);
-
-/** A small deterministic generator (mulberry32), so a seed replays the same kill times. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startSender(
   dbUrl: string,
@@ -96,7 +85,9 @@ describe('crash suite: senders killed with SIGKILL mid-send', {
   });
 
   it(`delivers each message at most once and settles every one, over ${ROUNDS} kill rounds`, async () => {
-    const next = random(SEED);
+    // the demo's seeded generator: a seed replays the same kill schedule
+    const rng = new Random(SEED, 'chaos');
+    const next = () => rng.next();
     for (let round = 0; round < ROUNDS; round++) {
       // one sender, or two racing; each killed at a random moment within its first seconds
       const racers = next() < 0.4 ? 2 : 1;
