@@ -22,7 +22,8 @@ import { createPostgresDatabase } from '../support/db.ts';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dunwell');
 const ROUNDS = Number(process.env.DUNWELL_CHAOS_ROUNDS ?? 8);
 const SEED = Number(process.env.DUNWELL_CHAOS_SEED ?? 20261125);
-const MESSAGES = Number(process.env.DUNWELL_CHAOS_MESSAGES ?? 120);
+// enough messages that every round finds some still to send
+const MESSAGES = Number(process.env.DUNWELL_CHAOS_MESSAGES ?? ROUNDS * 15);
 
 function startSender(
   dbUrl: string,
