@@ -210,12 +210,24 @@ export async function loadPlannerInput(
     paused_until: string | null;
     reply_paused_until: string | null;
   }>(
-    `SELECT id, external_id, name, tags, priority, currency, language, time_zone, account_manager_email,
-            (created_at AT TIME ZONE CASE WHEN time_zone = ANY ($5::text[]) THEN time_zone ELSE $4 END)::date
-              AS created_on,
-            dunning_paused, paused_until, reply_paused_until
-       FROM customers WHERE ${CUSTOMER_FILTER('id')} ORDER BY id`,
-    [...p, ctx.settings.defaultTimeZone, ctx.validTimeZones],
+    // created_on (the customer_created event): the earlier of the day the customer was created
+    // in Dunwell and its first invoice's issue date. A customer who has bought on credit for
+    // years is not new because its ledger was imported today, so a first import welcomes only
+    // customers whose relationship really starts now. The invoice lookup runs only for
+    // customers created in the last 400 days (any welcome window is shorter).
+    `SELECT c.id, c.external_id, c.name, c.tags, c.priority, c.currency, c.language, c.time_zone,
+            c.account_manager_email,
+            least(l.created_on, coalesce(f.first_issue, l.created_on)) AS created_on,
+            c.dunning_paused, c.paused_until, c.reply_paused_until
+       FROM customers c
+       CROSS JOIN LATERAL (
+         SELECT (c.created_at AT TIME ZONE CASE WHEN c.time_zone = ANY ($5::text[]) THEN c.time_zone ELSE $4 END)::date
+                  AS created_on) l
+       LEFT JOIN LATERAL (
+         SELECT min(i.issue_date) AS first_issue FROM invoices i
+          WHERE i.customer_id = c.id AND l.created_on >= $6::date - 400) f ON true
+      WHERE ${CUSTOMER_FILTER('c.id')} ORDER BY c.id`,
+    [...p, ctx.settings.defaultTimeZone, ctx.validTimeZones, D],
   );
   lap('load.customers');
   const contactRows = await q.query<{
