@@ -24,7 +24,7 @@ import { installDefaultTemplates } from '../src/messages/templates/index.ts';
 import { type Db, openDatabase } from '../src/platform/db/index.ts';
 import type { BenchContext } from './support/context.ts';
 import { DEFAULT_ADMIN_URL, forEachEngine, parseEngines, positive } from './support/engines.ts';
-import { formatBytes, type MeasuredRun, peakRssOf, timed } from './support/measure.ts';
+import { formatBytes, runMeasured, timed } from './support/measure.ts';
 import { BENCH_DATA, formatTable, machine, REPO_ROOT, writeResult } from './support/report.ts';
 
 export const summary =
@@ -146,64 +146,6 @@ async function startSink(): Promise<Sink> {
   };
 }
 
-/** CPU seconds (user + system) a live process has used so far, from /proc/<pid>/stat. */
-function cpuSecondsOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Like support/measure.ts runMeasured, plus the CPU time the process used: on a shared 2-core
- * machine the wall time depends on everyone else's load, the CPU time per message much less.
- */
-function runMeasuredCpu(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv },
-): Promise<MeasuredRun & { cpuSeconds: number | null }> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    let peak: number | null = null;
-    let cpu: number | null = null;
-    const sample = () => {
-      if (child.pid === undefined) return;
-      const rss = peakRssOf(child.pid);
-      if (rss !== null) peak = Math.max(peak ?? 0, rss);
-      cpu = cpuSecondsOf(child.pid) ?? cpu;
-    };
-    const timer = setInterval(sample, 50);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', (err) => {
-      clearInterval(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearInterval(timer);
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        seconds: Number(process.hrtime.bigint() - start) / 1e9,
-        peakRss: peak,
-        cpuSeconds: cpu,
-      });
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------
 
 interface EngineFigures {
@@ -234,8 +176,8 @@ interface EngineFigures {
   ratio_to_nodemailer: number;
 }
 
-function dunwell(args: string[], env: NodeJS.ProcessEnv): ReturnType<typeof runMeasuredCpu> {
-  return runMeasuredCpu(join(REPO_ROOT, 'bin', 'dunwell'), args, {
+function dunwell(args: string[], env: NodeJS.ProcessEnv): ReturnType<typeof runMeasured> {
+  return runMeasured(join(REPO_ROOT, 'bin', 'dunwell'), args, {
     cwd: REPO_ROOT,
     env: { ...process.env, DUNWELL_NOW: `${DAY}T12:00:00Z`, ...env },
   });
@@ -298,7 +240,7 @@ async function benchEngine(
     );
     const meanMime = rows.reduce((n, r) => n + Buffer.from(r.raw).length, 0) / Math.max(1, rows.length);
     note(`[${engine}] nodemailer alone, same ${rows.length} messages…`);
-    const baseline = await runMeasuredCpu(
+    const baseline = await runMeasured(
       process.execPath,
       ['--import', 'tsx', THIS_FILE, '--baseline', file, String(sink.port), String(connections)],
       { cwd: REPO_ROOT },

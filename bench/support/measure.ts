@@ -23,6 +23,20 @@ export function peakRssOf(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds (user + system) a live process has used, or null when it is gone. On a shared
+ * machine the wall time depends on everyone else's load; the CPU time much less.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 export interface MeasuredRun {
   code: number;
   stdout: string;
@@ -30,9 +44,11 @@ export interface MeasuredRun {
   seconds: number;
   /** bytes; null when /proc could not be read (not Linux) */
   peakRss: number | null;
+  /** CPU seconds at the last sample before exit; null when /proc could not be read */
+  cpuSeconds: number | null;
 }
 
-/** Runs a command to completion, timing it and sampling its peak RSS every `intervalMs`. */
+/** Runs a command to completion, timing it and sampling its peak RSS and CPU time every `intervalMs`. */
 export function runMeasured(
   command: string,
   args: readonly string[],
@@ -44,10 +60,12 @@ export function runMeasured(
     let stdout = '';
     let stderr = '';
     let peak: number | null = null;
+    let cpu: number | null = null;
     const sample = () => {
       if (child.pid === undefined) return;
       const v = peakRssOf(child.pid);
       if (v !== null) peak = Math.max(peak ?? 0, v);
+      cpu = cpuSecondsOf(child.pid) ?? cpu;
     };
     const timer = setInterval(sample, options.intervalMs ?? 50);
     child.stdout.on('data', (d) => {
@@ -70,6 +88,7 @@ export function runMeasured(
         stderr,
         seconds: Number(process.hrtime.bigint() - start) / 1e9,
         peakRss: peak,
+        cpuSeconds: cpu,
       });
     });
   });
