@@ -13,7 +13,6 @@
  *   an embedded PGlite plus the render — for one customer with the same 28 invoices.
  */
 
-import { crc32, deflateSync } from 'node:zlib';
 import { loadDefaultTemplates } from '../../src/messages/defaults/templates/index.ts';
 import { statementPdf } from '../../src/messages/documents/index.ts';
 import { buildStatement, type LedgerInvoice } from '../../src/messages/documents/statement-data.ts';
@@ -25,6 +24,7 @@ import {
   SAMPLE_VARIABLE_INPUT,
 } from '../../src/messages/templates/variables.ts';
 import { freshPglite } from '../support/db.ts';
+import { pngImage } from './support/png.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 
@@ -47,40 +47,13 @@ async function measure(name: string, work: () => Promise<unknown>): Promise<void
   );
 }
 
-/** A 320×96 PNG (colour gradient), RGB or RGBA, written with zlib: a typical logo. */
+/** A 320×96 PNG (colour gradient), RGB or RGBA: a typical logo. */
 function logoPng(alpha: boolean): Buffer {
-  const width = 320;
-  const height = 96;
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc32(typed));
-    return Buffer.concat([head, typed, tail]);
-  };
-  const channels = alpha ? 4 : 3;
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = alpha ? 6 : 2;
-  const raw = Buffer.alloc((width * channels + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = y * (width * channels + 1) + 1 + x * channels;
-      raw[o] = 31 + (x % 64);
-      raw[o + 1] = 78 + (y % 32);
-      raw[o + 2] = 121;
-      if (alpha) raw[o + 3] = 255 - ((x + y) % 128);
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const gradient = [(x: number) => 31 + (x % 64), (_: number, y: number) => 78 + (y % 32), () => 121];
+  return pngImage(320, 96, {
+    alpha,
+    pixel: (x, y, c) => (c < 3 ? gradient[c]!(x, y) : 255 - ((x + y) % 128)),
+  });
 }
 
 const template = loadDefaultTemplates().find((t) => t.key === 'past-due' && t.language === 'de')!;

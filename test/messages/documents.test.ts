@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import {
   FontFace,
   LAYOUT_CACHE_WORDS,
@@ -26,6 +26,7 @@ import {
 import { buildStatement, type LedgerInvoice } from '../../src/messages/documents/statement-data.ts';
 import { renderStatementPdf } from '../../src/messages/documents/statement-pdf.ts';
 import { inspectPdf } from './support/pdf.ts';
+import { pngImage } from './support/png.ts';
 
 /*
  * Calendar of the small ledger (EUR unless said):
@@ -424,32 +425,9 @@ describe('fonts shared across documents', () => {
   });
 });
 
-/** A PNG written with zlib: width × height, RGB or RGBA; `corrupt` makes its pixel data unreadable. */
-function png(width: number, height: number, alpha: boolean, corrupt = false): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc32(typed));
-    return Buffer.concat([head, typed, tail]);
-  };
-  const channels = alpha ? 4 : 3;
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = alpha ? 6 : 2;
-  const raw = Buffer.alloc((width * channels + 1) * height);
-  for (let i = 0; i < raw.length; i++) raw[i] = i % (width * channels + 1) === 0 ? 0 : (i * 7) % 251;
-  const pixels = corrupt ? Buffer.from('this is not zlib data at all') : deflateSync(raw);
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', header),
-    chunk('IDAT', pixels),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+/** A PNG: width × height, RGB or RGBA; `corrupt` makes its pixel data unreadable. */
+const png = (width: number, height: number, alpha: boolean, corrupt = false) =>
+  pngImage(width, height, { alpha, corrupt });
 
 describe('logo', () => {
   /**
