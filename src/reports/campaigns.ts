@@ -18,6 +18,8 @@
  */
 import { formatAmount } from '../ledger/money.ts';
 import type { Queryable } from '../platform/db/index.ts';
+import { UserError } from '../platform/errors.ts';
+import { periodDaysProblem } from './index.ts';
 
 export interface StepEffectiveness {
   campaign: string;
@@ -78,6 +80,8 @@ export async function campaignReport(
   db: Queryable,
   { asOf, periodDays }: { asOf: string; periodDays: number },
 ): Promise<CampaignReport> {
+  const problem = periodDaysProblem(asOf, periodDays);
+  if (problem) throw new UserError(`period of ${periodDays} days ${problem}`);
   const [inbound] = await db.query<{ present: boolean }>(
     "SELECT to_regclass('inbound_messages') IS NOT NULL AS present",
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCalendarDate } from '../../ledger/dates.ts';
+import { campaignReport } from '../../reports/campaigns.ts';
 import { agingReport, DEFAULT_PERIOD_DAYS, metricsReport } from '../../reports/index.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 import { CalendarDateSchema, ErrorBody, Money } from '../schemas.ts';
@@ -62,6 +63,30 @@ const MetricsReportSchema = z
   })
   .meta({ id: 'MetricsReport', description: 'AR metrics (numbers are not rounded)' });
 
+const CurrencyShares = z.object({
+  listed_7d: Money,
+  paid_7d: Money,
+  paid_7d_share: z.number().nullable(),
+  listed_30d: Money,
+  paid_30d: Money,
+  paid_30d_share: z.number().nullable(),
+});
+
+const CampaignStepSchema = z
+  .object({
+    campaign: z.string(),
+    step: z.string(),
+    sent: z.number().int(),
+    bounced: z.number().int(),
+    replied: z.number().int(),
+    bounce_rate: z.number().nullable().meta({ description: 'Percent of sent' }),
+    reply_rate: z.number().nullable().meta({ description: 'Percent of sent' }),
+    matured_7d: z.number().int().meta({ description: 'Messages whose 7-day window ended by as_of' }),
+    matured_30d: z.number().int().meta({ description: 'Messages whose 30-day window ended by as_of' }),
+    currencies: z.record(z.string(), CurrencyShares),
+  })
+  .meta({ id: 'CampaignStepEffectiveness' });
+
 export default async function reports(app: ApiApp, deps: AppDeps): Promise<void> {
   app.get(
     '/api/v1/reports/aging',
@@ -96,6 +121,36 @@ export default async function reports(app: ApiApp, deps: AppDeps): Promise<void>
     },
     async (request) =>
       metricsReport(deps.db, {
+        asOf: request.query.as_of ?? (await deps.today()),
+        periodDays: request.query.period_days,
+      }),
+  );
+
+  app.get(
+    '/api/v1/reports/campaigns',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Campaign effectiveness',
+        description:
+          'Per campaign step: messages sent in the period ending with as_of, the share that bounced and that ' +
+          'got a reply, and the share of the balance they listed that was paid within 7 and 30 days of sending ' +
+          '(only messages whose window has ended count; the sample sizes are given). Amounts per currency. ' +
+          'Same document as `dunwell report campaigns --json`.',
+        querystring: z.object({ as_of: AsOf, period_days: PeriodDays }),
+        response: {
+          200: z.object({
+            as_of: CalendarDateSchema,
+            period_days: z.number().int(),
+            steps: z.array(CampaignStepSchema),
+          }),
+          400: ErrorBody,
+          422: ErrorBody,
+        },
+      },
+    },
+    async (request) =>
+      campaignReport(deps.db, {
         asOf: request.query.as_of ?? (await deps.today()),
         periodDays: request.query.period_days,
       }),
