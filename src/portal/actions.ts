@@ -12,9 +12,9 @@ import { formatAmount, MoneyFormatError, parseAmount } from '../ledger/money.ts'
 import { createPromise } from '../ledger/promises.ts';
 import { recordEvent } from '../platform/audit.ts';
 import type { Db, Queryable, Tx } from '../platform/db/index.ts';
+import { LINK_REQUESTS_PER_ADDRESS, LINK_REQUESTS_PER_IP, takeRateSlot } from '../platform/rate-limit.ts';
 import { customerInvoice, type PortalContact, type PortalCustomer } from './account.ts';
 import { DEFAULT_DISPUTE_REASONS, type MessageKey, portalLanguage } from './i18n.ts';
-import { LINK_REQUESTS_PER_ADDRESS, LINK_REQUESTS_PER_IP, takeRateSlot } from './rate-limit.ts';
 import type { PortalSettings } from './settings.ts';
 import { detectUploadType } from './uploads.ts';
 

@@ -10,11 +10,12 @@
  * page can read neither the cookie nor the token.
  *
  * Sign-in throttling: failures are counted per address and per client in the database
- * (shared by every web process): 5 per address or 50 per client in 15 minutes, then 429.
+ * (src/platform/rate-limit.ts, shared by every web process): 5 per address or 50 per client in 15 minutes, then 429.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../platform/db/index.ts';
 import { RateLimitedError, UserError } from '../platform/errors.ts';
+import { clearBucket, eventsInWindow, noteEvent } from '../platform/rate-limit.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 import type { User, UserRole } from './users.ts';
 
@@ -66,20 +67,16 @@ export async function signIn(
   now: Date,
 ): Promise<SignedIn> {
   const email = input.email.trim().toLowerCase();
-  const since = new Date(now.getTime() - THROTTLE_WINDOW_MS).toISOString();
-  const [counts] = await db.query<{ by_email: number; by_client: number }>(
-    `SELECT count(*) FILTER (WHERE email = $1)::int AS by_email,
-            count(*) FILTER (WHERE client = $2)::int AS by_client
-       FROM sign_in_failures WHERE at > $3 AND (email = $1 OR client = $2)`,
-    [email, input.client, since],
-  );
+  const emailBucket = `sign-in-failure:email:${email}`;
+  const clientBucket = `sign-in-failure:client:${input.client}`;
+  const window = THROTTLE_WINDOW_MS / 1000;
   if (
-    (counts?.by_email ?? 0) >= MAX_FAILURES_PER_EMAIL ||
-    (counts?.by_client ?? 0) >= MAX_FAILURES_PER_CLIENT
+    (await eventsInWindow(db, emailBucket, window, now)) >= MAX_FAILURES_PER_EMAIL ||
+    (await eventsInWindow(db, clientBucket, window, now)) >= MAX_FAILURES_PER_CLIENT
   ) {
     throw new RateLimitedError(
       'too many failed sign-ins; wait 15 minutes and try again, or ask an admin to reset your password',
-      THROTTLE_WINDOW_MS / 1000,
+      window,
     );
   }
   const [row] = await db.query<User & { password_hash: string | null } & Record<string, unknown>>(
@@ -89,14 +86,8 @@ export async function signIn(
   // Verify against a decoy when there is no usable user, so timing does not reveal addresses.
   const ok = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
   if (!row?.password_hash || row.disabled_at !== null || !ok) {
-    await db.execute('INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)', [
-      email,
-      input.client,
-      now.toISOString(),
-    ]);
-    await db.execute('DELETE FROM sign_in_failures WHERE at < $1', [
-      new Date(now.getTime() - 24 * 3600_000).toISOString(),
-    ]);
+    await noteEvent(db, emailBucket, now);
+    await noteEvent(db, clientBucket, now);
     throw new SignInFailedError('the email address or the password is wrong');
   }
   const token = randomBytes(32).toString('base64url');
@@ -107,7 +98,7 @@ export async function signIn(
     [row.id, sha256(token), now.toISOString(), expiresAt, (input.userAgent ?? '').slice(0, 300)],
   );
   if (!session) throw new Error('INSERT … RETURNING returned no row');
-  await db.execute('DELETE FROM sign_in_failures WHERE email = $1', [email]);
+  await clearBucket(db, emailBucket);
   return {
     token,
     csrfToken: csrfTokenFor(token),

@@ -228,11 +228,11 @@ describeEachEngine('portal security', (db) => {
     // 4 + 8 = 12 requests from one IP: the 11th and 12th are over the limit of 10 per hour
     assert.deepEqual(perIp.slice(-3), [200, 429, 429]);
     const [{ n } = { n: 0 }] = await db().query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM portal_rate_events WHERE bucket LIKE 'link-ip:%'`,
+      `SELECT count(*)::int AS n FROM rate_events WHERE bucket LIKE 'link-ip:%'`,
     );
     assert.equal(n, 10);
     const stored = await db().query<{ bucket: string }>(
-      `SELECT bucket FROM portal_rate_events WHERE bucket LIKE 'link-address:%'`,
+      `SELECT bucket FROM rate_events WHERE bucket LIKE 'link-address:%'`,
     );
     assert.ok(
       stored.every((r) => !r.bucket.includes('@')),

@@ -102,7 +102,7 @@ describeEachEngine('workspace sign-in and roles', (db) => {
     });
     assert.equal(r.statusCode, 429);
     assert.ok(Number(r.headers['retry-after']) > 0);
-    await db().exec("DELETE FROM sign_in_failures WHERE email = 'viewer@example.com'");
+    await db().exec("DELETE FROM rate_events WHERE bucket = 'sign-in-failure:email:viewer@example.com'");
   });
 
   it('serves the API to a signed-in user by role, with CSRF on writes', async () => {

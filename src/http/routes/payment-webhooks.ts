@@ -9,7 +9,7 @@ import { getOrganisation } from '../../ledger/read.ts';
 import { applyProviderEvent } from '../../payments/provider/effects.ts';
 import { WebhookSignatureError } from '../../payments/provider/port.ts';
 import { stripeFromEnv } from '../../payments/provider/stripe.ts';
-import { takeRateSlot, WEBHOOK_CALLS_PER_IP } from '../../portal/rate-limit.ts';
+import { takeRateSlot, WEBHOOK_CALLS_PER_IP } from '../../platform/rate-limit.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
