@@ -5,6 +5,7 @@
  * The role policy per route is in ./roles.ts.
  */
 import type { Queryable } from '../platform/db/index.ts';
+import { safeAddress } from '../platform/email-address.ts';
 import { NotFoundError, UserError } from '../platform/errors.ts';
 import { checkPasswordStrength, generatePassword, hashPassword } from './passwords.ts';
 
@@ -21,15 +22,11 @@ export interface User {
 }
 
 const USER_COLUMNS = 'id, email, name, role, created_at, disabled_at';
-/** Deliberately plain: one @, no spaces or control characters, a dot in the domain. */
-const EMAIL_RE = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]{2,}$/u;
-
+/** A sign-in address is one the sender could mail (password resets go through the outbox). */
 export function checkEmail(email: string): string {
-  const trimmed = email.trim();
-  if (!EMAIL_RE.test(trimmed) || trimmed.length > 254) {
-    throw new UserError(`"${email.slice(0, 80)}" is not an email address`);
-  }
-  return trimmed;
+  const address = safeAddress(email);
+  if (!address) throw new UserError(`"${email.slice(0, 80)}" is not an email address`);
+  return address;
 }
 
 export function checkRole(role: string): UserRole {

@@ -114,19 +114,7 @@ export function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ').trim();
 }
 
-/**
- * A plain addr-spec as SMTP and headers need it: local@domain with no spaces, quotes, angle
- * brackets or line breaks; null when it is not one (the message then fails as undeliverable
- * to that address instead of reaching a header).
- */
-export function safeAddress(address: string): string | null {
-  const a = address.trim();
-  return /^[^\s@<>"(),;:\\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i.test(
-    a,
-  )
-    ? a
-    : null;
-}
+export { safeAddress } from '../../platform/email-address.ts';
 
 /** The References chain after `previous`: its own chain plus its Message-ID, the newest 10 kept. */
 export function nextReferences(previousReferences: string | null, previousMessageId: string): string {
