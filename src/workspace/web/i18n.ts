@@ -1,6 +1,15 @@
-/** UI strings in the four languages Dunwell ships (en, de, fr, es). */
+/**
+ * UI strings in the four languages Dunwell ships (en, de, fr, es): the shell's and the first
+ * pages' strings here, each newer area's in strings/<area>.ts, merged below.
+ */
+import campaigns from './strings/campaigns.ts';
+import customers from './strings/customers.ts';
+import dashboard from './strings/dashboard.ts';
+import settings from './strings/settings.ts';
 
-const en = {
+const AREAS = [campaigns, customers, dashboard, settings] as const;
+
+const coreEn = {
   appName: 'Dunwell',
   signIn: 'Sign in',
   signOut: 'Sign out',
@@ -106,10 +115,19 @@ const en = {
   accept: 'Accept',
 } as const;
 
+const en = {
+  ...coreEn,
+  ...campaigns.en,
+  ...customers.en,
+  ...dashboard.en,
+  ...settings.en,
+};
+
 export type StringKey = keyof typeof en;
 type Strings = Record<StringKey, string>;
+type CoreStrings = Record<keyof typeof coreEn, string>;
 
-const de: Strings = {
+const coreDe: CoreStrings = {
   appName: 'Dunwell',
   signIn: 'Anmelden',
   signOut: 'Abmelden',
@@ -215,7 +233,7 @@ const de: Strings = {
   accept: 'Übernehmen',
 };
 
-const fr: Strings = {
+const coreFr: CoreStrings = {
   appName: 'Dunwell',
   signIn: 'Se connecter',
   signOut: 'Se déconnecter',
@@ -321,7 +339,7 @@ const fr: Strings = {
   accept: 'Accepter',
 };
 
-const es: Strings = {
+const coreEs: CoreStrings = {
   appName: 'Dunwell',
   signIn: 'Iniciar sesión',
   signOut: 'Cerrar sesión',
@@ -427,7 +445,16 @@ const es: Strings = {
   accept: 'Aceptar',
 };
 
-export const LANGUAGES = { en, de, fr, es } as const;
+function merged(core: CoreStrings, language: 'de' | 'fr' | 'es'): Strings {
+  return Object.assign({}, core, ...AREAS.map((area) => area[language])) as Strings;
+}
+
+export const LANGUAGES = {
+  en: en as Strings,
+  de: merged(coreDe, 'de'),
+  fr: merged(coreFr, 'fr'),
+  es: merged(coreEs, 'es'),
+} as const;
 export type Language = keyof typeof LANGUAGES;
 
 const STORAGE_KEY = 'dunwell.language';

@@ -8,11 +8,15 @@ import { useEffect, useState } from 'preact/hooks';
 import { whenSignedOut } from './api.ts';
 import { Loading } from './components.tsx';
 import { LANGUAGES, type Language, language, setLanguage, t } from './i18n.ts';
+import { Campaigns } from './pages/Campaigns.tsx';
 import { Customer } from './pages/Customer.tsx';
 import { Customers } from './pages/Customers.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
+import { Disputes } from './pages/Disputes.tsx';
 import { Forecast } from './pages/Forecast.tsx';
 import { Inbox } from './pages/Inbox.tsx';
+import { ResetPassword } from './pages/ResetPassword.tsx';
+import { Settings } from './pages/Settings.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { Worklist } from './pages/Worklist.tsx';
@@ -36,6 +40,9 @@ function Route({ hash, user }: { hash: string; user: User }) {
   if (hash.startsWith('#/forecast')) return <Forecast />;
   if (hash.startsWith('#/inbox')) return <Inbox user={user} />;
   if (hash.startsWith('#/templates')) return <Templates user={user} />;
+  if (hash.startsWith('#/campaigns')) return <Campaigns user={user} />;
+  if (hash.startsWith('#/disputes')) return <Disputes user={user} />;
+  if (hash.startsWith('#/settings')) return <Settings user={user} />;
   return <Dashboard />;
 }
 
@@ -51,14 +58,19 @@ function App() {
     document.title = `${t('appName')}`;
   });
   if (user === undefined) return <Loading />;
+  // The emailed reset link works signed out (and signs the old sessions out when used).
+  if (hash.startsWith('#/reset-password')) return <ResetPassword user={user} />;
   if (user === null) return <SignIn onSignedIn={setUser} />;
   const nav = [
     { href: '#/', label: t('dashboard'), active: hash === '#/' || hash === '#' },
     { href: '#/customers', label: t('customers'), active: hash.startsWith('#/customers') },
     { href: '#/worklist', label: t('worklist'), active: hash.startsWith('#/worklist') },
     { href: '#/inbox', label: t('inbox'), active: hash.startsWith('#/inbox') },
+    { href: '#/disputes', label: t('disputes'), active: hash.startsWith('#/disputes') },
     { href: '#/forecast', label: t('forecast'), active: hash.startsWith('#/forecast') },
+    { href: '#/campaigns', label: t('campaigns'), active: hash.startsWith('#/campaigns') },
     { href: '#/templates', label: t('templates'), active: hash.startsWith('#/templates') },
+    { href: '#/settings', label: t('settings'), active: hash.startsWith('#/settings') },
   ];
   return (
     <>
