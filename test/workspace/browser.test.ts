@@ -8,73 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { applyDemoDefaults } from '../../src/demo/load.ts';
 import { type RunningServer, startServer } from '../../src/http/server.ts';
-import { receiveInbound } from '../../src/inbound/intake/process.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { agingReport, metricsReport } from '../../src/reports/index.ts';
-import { addUser } from '../../src/users/users.ts';
-import {
-  ARTIFACTS,
-  describeInBrowser,
-  describeViolations,
-  type LaunchedBrowser,
-  launchBrowser,
-  seriousViolations,
-} from '../support/browser.ts';
+import { ARTIFACTS, describeInBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.ts';
 import { engines, freshDb } from '../support/db.ts';
-
-const PASSWORD = 'workspace password 42';
-
-async function seed(db: Db, today: string): Promise<void> {
-  await db.exec(`
-    INSERT INTO customers (external_id, name, priority) VALUES ('C-100', 'Brightwater Foods', 'high'), ('C-200', 'Nordlicht GmbH', 'normal');
-    INSERT INTO contacts (external_id, customer_id, name, email)
-      SELECT 'K-100', id, 'Ana Ruiz', 'ana@brightwater.example' FROM customers WHERE external_id = 'C-100';
-    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
-      SELECT 'INV-1', id, 'INV-1', date '${today}' - 60, date '${today}' - 30, 'EUR', 120000, 120000 FROM customers WHERE external_id = 'C-100';
-    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
-      SELECT 'INV-2', id, 'INV-2', date '${today}' - 10, date '${today}' + 20, 'EUR', 45050, 45050 FROM customers WHERE external_id = 'C-100';
-    INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount, open_balance)
-      SELECT 'INV-3', id, 'INV-3', date '${today}' - 100, date '${today}' - 70, 'USD', 99900, 99900 FROM customers WHERE external_id = 'C-200';
-    INSERT INTO tasks (customer_id, kind, title, due) SELECT id, 'call', 'Call about INV-1', date '${today}' FROM customers WHERE external_id = 'C-100';
-    INSERT INTO audit_log (actor, customer_id, action, entity, entity_id, data)
-      SELECT 'engine', id, 'message.sent', 'message', '1', '{"template": "past-due", "subject": "Overdue: INV-1"}' FROM customers WHERE external_id = 'C-100';`);
-  await applyDemoDefaults(db);
-  // a reply from an address no contact has: it lands in the unassigned inbox
-  const raw = [
-    'From: Someone New <new.person@elsewhere.example>',
-    'To: billing@example.com',
-    'Subject: Question about our account',
-    'Message-ID: <q1@elsewhere.example>',
-    `Date: ${new Date().toUTCString()}`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Hello, could you send us a copy of the latest statement? Thanks.',
-    '',
-  ].join('\r\n');
-  await receiveInbound(
-    { db, clock: { now: () => new Date() }, reply: { localPart: 'ar', domain: null } },
-    { raw: new TextEncoder().encode(raw), source: 'file', sourceRef: 'test', actor: 'test' },
-  );
-  for (const role of ['collector', 'viewer']) {
-    await addUser(db, { email: `${role}@example.com`, role, password: PASSWORD });
-  }
-}
-
-async function signIn(page: Page, base: string, email: string): Promise<void> {
-  await page.goto(`${base}/app`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
-
-async function noSeriousViolations(page: Page): Promise<void> {
-  const violations = await seriousViolations(page);
-  assert.deepEqual(violations, [], describeViolations(violations));
-}
+import { noSeriousViolations, seed, signIn } from './support.ts';
 
 describeInBrowser('workspace in a browser', () => {
   describe('workspace in a browser (1280×800)', () => {
