@@ -292,9 +292,13 @@ export async function upsertRows(
       await profile.time('upsert', () =>
         tx.execute(upsertSql('invoices', columns, `${byCustomer} ${balanceSql(status)}`), [today]),
       );
+      // a first load writes its adjustments into an empty applications table too
+      const deferredApplications = await profile.time('drop indexes', () =>
+        deferIndexes(tx, 'applications', stagedRows),
+      );
       await profile.time('adjustments', () => writeAdjustments(tx, today));
       await tx.query("SELECT set_config('dunwell.balance_refresh', 'on', true)");
-      await profile.time('build indexes', () => rebuildIndexes(tx, deferred));
+      await profile.time('build indexes', () => rebuildIndexes(tx, [...deferred, ...deferredApplications]));
       await profile.time('balance check', () => healUpdatedBalances(tx));
       break;
     }
@@ -356,7 +360,10 @@ async function deferIndexes(tx: Queryable, table: string, stagedRows: number): P
 }
 
 async function rebuildIndexes(tx: Queryable, definitions: readonly string[]): Promise<void> {
-  if (definitions.length > 0) await tx.exec(definitions.map((d) => `${d};`).join('\n'));
+  if (definitions.length === 0) return;
+  // sorting a million keys in memory instead of in temporary files (for this transaction only)
+  await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+  await tx.exec(definitions.map((d) => `${d};`).join('\n'));
 }
 
 /**
