@@ -33,7 +33,7 @@ export const summary =
 const DAY = '2026-11-25';
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-async function seed(db: Db, messages: number): Promise<void> {
+export async function seed(db: Db, messages: number): Promise<void> {
   // saved templates carry their compiled MJML, as after `templates apply` or the demo's set-up
   await installDefaultTemplates(db, 'bench');
   await db.exec(`

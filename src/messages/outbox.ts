@@ -6,6 +6,8 @@
 import type { CalendarDate } from '../ledger/dates.ts';
 import { recordEvents } from '../platform/audit.ts';
 import type { Queryable } from '../platform/db/index.ts';
+import { safeAddress } from '../platform/email-address.ts';
+import { UserError } from '../platform/errors.ts';
 
 export const OUTBOX_STATUSES = ['planned', 'sending', 'sent', 'failed', 'cancelled', 'unknown'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -188,4 +190,60 @@ export async function cancelObsoleteMessages(
     })),
   );
   return cancelled.length;
+}
+
+/** Why the workspace sends a system mail (system_mail.purpose). */
+export const SYSTEM_MAIL_PURPOSES = ['password-reset'] as const;
+export type SystemMailPurpose = (typeof SYSTEM_MAIL_PURPOSES)[number];
+
+export interface SystemMail {
+  /** one address (addr-spec), no display name */
+  to: string;
+  /** one line */
+  subject: string;
+  text: string;
+  html?: string;
+  purpose: SystemMailPurpose;
+}
+
+/**
+ * Queues a mail from the workspace to one of its users (issue 7: a password reset link). The
+ * sender delivers it like an outbox message — same claims, hand-over record, crash recovery
+ * and retries — from the organisation's address with `Auto-Submitted: auto-generated`, with
+ * no customer, attachment, portal link or R6 check. It never appears on a customer timeline;
+ * in the catcher (`/api/v1/messages`) only admins see it. Pass a transaction handle to queue it
+ * with other writes (it is due at once, so it goes out with the next drain after the commit).
+ * Bad input is refused with a UserError naming the field; nothing is written then.
+ */
+export async function enqueueSystemMail(q: Queryable, mail: SystemMail): Promise<{ id: number }> {
+  const to = typeof mail.to === 'string' ? safeAddress(mail.to) : null;
+  if (!to)
+    throw new UserError(
+      `system mail: "to" is not one deliverable e-mail address: ${JSON.stringify(mail.to)}`,
+    );
+  if (typeof mail.subject !== 'string' || mail.subject.trim() === '' || mail.subject.length > 300) {
+    throw new UserError('system mail: "subject" must be text of 1 to 300 characters');
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(mail.subject)) {
+    throw new UserError('system mail: "subject" must be one line (no CR, LF or other control characters)');
+  }
+  if (typeof mail.text !== 'string' || mail.text.trim() === '') {
+    throw new UserError('system mail: "text" (the plain-text body) must not be empty');
+  }
+  if (mail.html !== undefined && typeof mail.html !== 'string') {
+    throw new UserError('system mail: "html" must be text when given');
+  }
+  if (!(SYSTEM_MAIL_PURPOSES as readonly string[]).includes(mail.purpose)) {
+    throw new UserError(
+      `system mail: "purpose" must be one of ${SYSTEM_MAIL_PURPOSES.join(', ')}, not ${JSON.stringify(mail.purpose)}`,
+    );
+  }
+  const [row] = await q.query<{ id: number }>(
+    `INSERT INTO system_mail (purpose, to_address, subject, text_body, html_body)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [mail.purpose, to, mail.subject, mail.text, mail.html ?? null],
+  );
+  if (!row) throw new Error('system mail: the insert returned no row');
+  return { id: Number(row.id) };
 }

@@ -1,7 +1,9 @@
-// The sender against a fault-injecting SMTP peer: 421/450/451 and dropped connections and
+// The sender against a fault-injecting SMTP peer: 421/450/451/452 and dropped connections and
 // stalls are retried with backoff until accepted, each message reaching the server exactly
-// once; a 550 fails the message at once with a "check contact" task; a recipient refused at
-// RCPT leaves the others delivered and opens a task; a message past its attempt limit fails;
+// once; a 550, 552 or 554 fails the message at once with a "check contact" task; a recipient
+// refused at RCPT leaves the others delivered and opens a task; a message past its attempt
+// limit fails; a server whose TLS certificate cannot be trusted (STARTTLS or TLS from the
+// first byte) never receives the message in clear: it is retried, then failed with a task;
 // and a message left in `sending` by a crash becomes `unknown` (or `sent` when our own log
 // shows it was handed over) — never sent again by itself.
 //
@@ -131,6 +133,68 @@ describeEachEngine('sender: SMTP faults', (db) => {
     assert.match(tasks[0]!.title, /ap@gone\.test/);
     assert.equal(tasks[0]!.invoice_ids.length, 1);
   });
+
+  it('452 is retried like the other 4xx; 552 and 554 fail at once with a "check contact" task', async () => {
+    const ids = {
+      full: await oneMessage(db(), 'full'),
+      big: await oneMessage(db(), 'big'),
+      spam: await oneMessage(db(), 'spam'),
+    };
+    const faults: Record<string, SinkAction[]> = {
+      full: [{ reply: 452, text: '4.3.1 insufficient system storage' }],
+      big: [{ reply: 552, text: '5.3.4 message size exceeds fixed limit' }],
+      spam: [{ reply: 554, text: '5.7.1 message refused' }],
+    };
+    const { sink } = await drainWithRetries(db(), {
+      onData: (_messageId, n, recipients) => faults[recipients[0]!.split(/[@.]/)[1]!]?.[n] ?? 'accept',
+    });
+    assert.equal(sink.messages.length, 1);
+    assert.equal(sink.attempts.length, 4, 'full twice, big and spam once each');
+    const full = await statusOf(db(), ids.full);
+    assert.deepEqual([full.status, full.attempts], ['sent', 2]);
+    for (const [key, code] of [
+      ['big', 552],
+      ['spam', 554],
+    ] as const) {
+      const row = await statusOf(db(), ids[key]);
+      assert.equal(row.status, 'failed', key);
+      assert.equal(row.attempts, 1, key);
+      assert.match(row.last_error ?? '', new RegExp(`^${code} `));
+      const tasks = await db().query<{ kind: string; title: string }>(
+        `SELECT t.kind, t.title FROM tasks t JOIN customers c ON c.id = t.customer_id WHERE c.external_id = $1`,
+        [key],
+      );
+      assert.deepEqual(
+        tasks.map((t) => t.kind),
+        ['check_contact'],
+        key,
+      );
+      assert.match(tasks[0]!.title, new RegExp(`ap@${key}\\.test`));
+    }
+  });
+
+  for (const tls of ['starttls', 'implicit'] as const) {
+    it(`a server whose certificate cannot be trusted (${tls === 'starttls' ? 'STARTTLS' : 'smtps://'}) never gets the message in clear`, async () => {
+      const key = `tls-${tls}`;
+      const id = await oneMessage(db(), key);
+      const { sink, rounds } = await drainWithRetries(db(), { tls }, 8);
+      assert.ok(sink.sessions.opened >= 1, 'the sender did connect');
+      assert.equal(sink.sessions.dataInClear, 0, 'no message was sent without TLS');
+      assert.equal(sink.attempts.length, 0);
+      assert.equal(sink.messages.length, 0);
+      // a TLS failure is treated like a network error: retried with backoff, then failed
+      assert.equal(rounds.length, RETRY.maxAttempts);
+      const row = await statusOf(db(), id);
+      assert.equal(row.status, 'failed');
+      assert.equal(row.attempts, RETRY.maxAttempts);
+      assert.match(row.last_error ?? '', /certificate|TLS|self[- ]signed/i);
+      const [task] = await db().query<{ kind: string; title: string }>(
+        `SELECT t.kind, t.title FROM tasks t JOIN customers c ON c.id = t.customer_id WHERE c.external_id = $1`,
+        [key],
+      );
+      assert.equal(task!.kind, 'other');
+    });
+  }
 
   it('a recipient refused at RCPT TO: the others get the message, a task names the refused one', async () => {
     const id = await oneMessage(db(), 'half', ['ok@half.test', 'nobody@half.test']);

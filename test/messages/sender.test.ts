@@ -333,6 +333,27 @@ describeEachEngine('sender: SMTP delivery', (db) => {
     );
     assert.deepEqual(statuses, [{ status: 'sent' }]);
   });
+
+  it('names an invoice attachment safely whatever the invoice number holds (no path, no quote)', async () => {
+    const c = await addCustomer(db(), 'PATH-1', 'Path Tricks Ltd', [{ name: 'AP', email: 'ap@path.test' }]);
+    const inv = await addInvoice(db(), c, '../../etc/"x', '2026-11-01', 50_00);
+    await planMessage(db(), {
+      customerId: c,
+      template: 'past-due',
+      plannedFor: TODAY,
+      to: [{ name: 'AP', email: 'ap@path.test' }],
+      invoices: [inv],
+      attach: ['invoice'],
+    });
+    await drainOutbox(db(), { clock, config: config() });
+    const got = sink.messages.filter((m) => m.to.includes('ap@path.test'));
+    assert.equal(got.length, 1);
+    const mail = await simpleParser(got[0]!.raw);
+    assert.deepEqual(
+      mail.attachments.map((a) => a.filename),
+      ['etc_x.pdf'],
+    );
+  });
 });
 
 describeEachEngine('sender: the built-in mail catcher and /api/v1/messages', (db) => {

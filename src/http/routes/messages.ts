@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../../ledger/read.ts';
 import { getOutboundMail, getOutboundMailRaw, listOutboundMail } from '../../messages/catcher/index.ts';
@@ -9,11 +10,14 @@ import { ErrorBody, Instant, PageQuery, pageOf } from '../schemas.ts';
 export const OutboundMailSchema = z
   .object({
     id: z.number().int(),
-    outbox_id: z
-      .number()
-      .int()
-      .meta({ description: 'The outbox message it was built from (/api/v1/outbox/{id})' }),
-    customer_external_id: z.string(),
+    outbox_id: z.number().int().nullable().meta({
+      description: 'The outbox message it was built from (/api/v1/outbox/{id}); null for system mail',
+    }),
+    kind: z.enum(['customer', 'system']).meta({
+      description:
+        "'customer': an outbox message; 'system': mail to a workspace user (a password reset link), listed for admins only",
+    }),
+    customer_external_id: z.string().nullable(),
     transport: z.enum(['smtp', 'catcher']).meta({
       description:
         "'smtp': accepted by the configured SMTP server; 'catcher': stored instead of sent (no SMTP configured)",
@@ -29,6 +33,14 @@ export const OutboundMailSchema = z
   .meta({ id: 'OutboundMessage', description: 'A sent or caught message' });
 
 const IdParams = z.object({ id: z.coerce.number().int().min(1) });
+
+/**
+ * System mail (a password reset link) is for admins only: an API key (admin rights) or a
+ * signed-in admin. Other roles do not see it listed and get 404 for its id.
+ */
+function seesSystemMail(request: FastifyRequest): boolean {
+  return request.apiKey !== null || request.user?.role === 'admin';
+}
 
 export default async function messages(app: ApiApp, deps: AppDeps): Promise<void> {
   app.get(
@@ -52,6 +64,7 @@ export default async function messages(app: ApiApp, deps: AppDeps): Promise<void
       const q = request.query;
       const after = q.cursor ? decodeCursor(q.cursor, 'int') : null;
       const rows = await listOutboundMail(deps.db, {
+        includeSystem: seesSystemMail(request),
         customerExternalId: q.customer,
         transport: q.transport,
         beforeId: after ? after[1] : undefined,
@@ -76,7 +89,9 @@ export default async function messages(app: ApiApp, deps: AppDeps): Promise<void
       },
     },
     async (request) => {
-      const row = await getOutboundMail(deps.db, request.params.id);
+      const row = await getOutboundMail(deps.db, request.params.id, {
+        includeSystem: seesSystemMail(request),
+      });
       if (!row) throw new NotFoundError(`no sent or caught message with id ${request.params.id}`);
       return row;
     },
@@ -96,7 +111,9 @@ export default async function messages(app: ApiApp, deps: AppDeps): Promise<void
       },
     },
     async (request, reply) => {
-      const raw = await getOutboundMailRaw(deps.db, request.params.id);
+      const raw = await getOutboundMailRaw(deps.db, request.params.id, {
+        includeSystem: seesSystemMail(request),
+      });
       if (!raw) throw new NotFoundError(`no sent or caught message with id ${request.params.id}`);
       return (
         reply

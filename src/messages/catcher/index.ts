@@ -57,8 +57,11 @@ export function catcherTransport(): MailTransport {
 
 export interface OutboundMailView {
   id: number;
-  outbox_id: number;
-  customer_external_id: string;
+  /** null for system mail */
+  outbox_id: number | null;
+  /** 'system': mail to a workspace user (a password reset link); admins only */
+  kind: 'customer' | 'system';
+  customer_external_id: string | null;
   transport: 'smtp' | 'catcher';
   message_id: string;
   from: string;
@@ -69,13 +72,16 @@ export interface OutboundMailView {
   created_at: string;
 }
 
-const COLUMNS = `o.id, o.outbox_message_id AS outbox_id, c.external_id AS customer_external_id, o.transport,
+const COLUMNS = `o.id, o.outbox_message_id AS outbox_id,
+  CASE WHEN o.system_mail_id IS NULL THEN 'customer' ELSE 'system' END AS kind,
+  c.external_id AS customer_external_id, o.transport,
   o.message_id, o.envelope_from AS "from", o.envelope_to AS "to", o.subject, o.size, o.response, o.created_at`;
 
-/** Sent and caught messages, newest first; keyset paging by id. */
+/** Sent and caught messages, newest first; keyset paging by id. System mail only with `includeSystem`. */
 export async function listOutboundMail(
   db: Queryable,
   filter: {
+    includeSystem?: boolean | undefined;
     customerExternalId?: string | undefined;
     transport?: 'smtp' | 'catcher' | undefined;
     beforeId?: number | undefined;
@@ -83,26 +89,45 @@ export async function listOutboundMail(
   },
 ): Promise<OutboundMailView[]> {
   return db.query<OutboundMailView & Record<string, unknown>>(
-    `SELECT ${COLUMNS} FROM outbound_mail o JOIN customers c ON c.id = o.customer_id
+    `SELECT ${COLUMNS} FROM outbound_mail o LEFT JOIN customers c ON c.id = o.customer_id
       WHERE ($1::text IS NULL OR c.external_id = $1)
         AND ($2::text IS NULL OR o.transport = $2)
         AND ($3::bigint IS NULL OR o.id < $3)
+        AND ($5::boolean OR o.system_mail_id IS NULL)
       ORDER BY o.id DESC LIMIT $4`,
-    [filter.customerExternalId ?? null, filter.transport ?? null, filter.beforeId ?? null, filter.limit],
+    [
+      filter.customerExternalId ?? null,
+      filter.transport ?? null,
+      filter.beforeId ?? null,
+      filter.limit,
+      filter.includeSystem === true,
+    ],
   );
 }
 
-export async function getOutboundMail(db: Queryable, id: number): Promise<OutboundMailView | null> {
+export async function getOutboundMail(
+  db: Queryable,
+  id: number,
+  options: { includeSystem?: boolean } = {},
+): Promise<OutboundMailView | null> {
   const [row] = await db.query<OutboundMailView & Record<string, unknown>>(
-    `SELECT ${COLUMNS} FROM outbound_mail o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1`,
-    [id],
+    `SELECT ${COLUMNS} FROM outbound_mail o LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.id = $1 AND ($2::boolean OR o.system_mail_id IS NULL)`,
+    [id, options.includeSystem === true],
   );
   return row ?? null;
 }
 
 /** The raw RFC 5322 bytes of one sent or caught message. */
-export async function getOutboundMailRaw(db: Queryable, id: number): Promise<Buffer | null> {
-  const [row] = await db.query<{ raw: unknown }>('SELECT raw FROM outbound_mail WHERE id = $1', [id]);
+export async function getOutboundMailRaw(
+  db: Queryable,
+  id: number,
+  options: { includeSystem?: boolean } = {},
+): Promise<Buffer | null> {
+  const [row] = await db.query<{ raw: unknown }>(
+    'SELECT raw FROM outbound_mail WHERE id = $1 AND ($2::boolean OR system_mail_id IS NULL)',
+    [id, options.includeSystem === true],
+  );
   if (!row) return null;
   const raw = row.raw;
   if (Buffer.isBuffer(raw)) return raw;

@@ -21,6 +21,7 @@ export {
   loadInvoicePdfInput,
   loadOrganisationProfile,
   loadStatementPdfInput,
+  loadStatementPdfInputs,
   logoFromUrl,
   MAX_INVOICE_PDF_BYTES,
   type PdfFile,

@@ -94,28 +94,63 @@ export async function loadStatementPdfInput(
   const from = period.from ?? startOfMonth(to);
   // One statement, one round trip: the organisation, the customer and its ledger rows up to
   // `to` as JSON arrays (six separate queries cost more than the render on an embedded store).
-  const [row] = await db.query<{
-    org_name: string;
-    address: string;
-    logo_url: string | null;
-    org_language: string;
-    remittance: string | null;
-    external_id: string | null;
-    name: string;
-    language: string | null;
-    invoices: {
-      number: string;
-      issue_date: string;
-      due_date: string;
-      currency: string;
-      amount: number;
-      status: 'open' | 'paid' | 'void';
-    }[];
-    payments: { reference: string; external_id: string; date: string; currency: string; amount: number }[];
-    credit_notes: { number: string; date: string; currency: string; amount: number }[];
-    applications: { number: string; kind: LedgerApplication['kind']; date: string; amount: number }[];
-  }>(
-    `SELECT o.name AS org_name, o.address, o.logo_url, o.language AS org_language,
+  const [row] = await db.query<StatementRow>(
+    `SELECT ${STATEMENT_COLUMNS}
+       FROM organisation o LEFT JOIN customers c ON c.external_id = $1
+      WHERE o.id = 1`,
+    [customerExternalId, to],
+  );
+  if (!row) throw new UserError('the organisation row is missing; run the migrations');
+  if (row.external_id === null)
+    throw new NotFoundError(`no customer with external_id "${customerExternalId}"`);
+  return statementInput(row, from, to);
+}
+
+/**
+ * `loadStatementPdfInput` for several customers and one period (the sender's claimed batch):
+ * one round trip for all of them. Customers not found are missing from the map.
+ */
+export async function loadStatementPdfInputs(
+  db: Queryable,
+  customerExternalIds: readonly string[],
+  period: { from?: CalendarDate; to: CalendarDate },
+): Promise<Map<string, StatementPdfInput>> {
+  const to = period.to;
+  const from = period.from ?? startOfMonth(to);
+  const rows = await db.query<StatementRow>(
+    `SELECT ${STATEMENT_COLUMNS}
+       FROM organisation o JOIN customers c ON c.external_id = ANY($1::text[])
+      WHERE o.id = 1`,
+    [[...new Set(customerExternalIds)], to],
+  );
+  return new Map(rows.map((row) => [row.external_id!, statementInput(row, from, to)]));
+}
+
+type StatementRow = {
+  [k: string]: unknown;
+  org_name: string;
+  address: string;
+  logo_url: string | null;
+  org_language: string;
+  remittance: string | null;
+  external_id: string | null;
+  name: string;
+  language: string | null;
+  invoices: {
+    number: string;
+    issue_date: string;
+    due_date: string;
+    currency: string;
+    amount: number;
+    status: 'open' | 'paid' | 'void';
+  }[];
+  payments: { reference: string; external_id: string; date: string; currency: string; amount: number }[];
+  credit_notes: { number: string; date: string; currency: string; amount: number }[];
+  applications: { number: string; kind: LedgerApplication['kind']; date: string; amount: number }[];
+};
+
+// $2: the last day; the ledger rows up to it as JSON arrays
+const STATEMENT_COLUMNS = `o.name AS org_name, o.address, o.logo_url, o.language AS org_language,
             o.settings->>'remittance' AS remittance, c.external_id, c.name, c.language,
             (SELECT coalesce(json_agg(json_build_object('number', i.number, 'issue_date', i.issue_date,
                       'due_date', i.due_date, 'currency', i.currency, 'amount', i.amount, 'status', i.status)
@@ -130,14 +165,10 @@ export async function loadStatementPdfInput(
             (SELECT coalesce(json_agg(json_build_object('number', i.number, 'kind', a.kind, 'date', a.date,
                       'amount', a.amount) ORDER BY a.date, a.id), '[]')
                FROM applications a JOIN invoices i ON i.id = a.invoice_id
-              WHERE i.customer_id = c.id AND a.date <= $2) AS applications
-       FROM organisation o LEFT JOIN customers c ON c.external_id = $1
-      WHERE o.id = 1`,
-    [customerExternalId, to],
-  );
-  if (!row) throw new UserError('the organisation row is missing; run the migrations');
-  if (row.external_id === null)
-    throw new NotFoundError(`no customer with external_id "${customerExternalId}"`);
+              WHERE i.customer_id = c.id AND a.date <= $2) AS applications`;
+
+function statementInput(row: StatementRow, from: CalendarDate, to: CalendarDate): StatementPdfInput {
+  if (row.external_id === null) throw new NotFoundError('no customer');
   const statement = buildStatement({
     from,
     to,

@@ -27,7 +27,8 @@ export interface OutgoingMessage {
   readonly to: readonly Recipient[];
   readonly cc: readonly Recipient[];
   readonly subject: string;
-  readonly html: string;
+  /** null = a plain-text message (system mail without an HTML body) */
+  readonly html: string | null;
   readonly text: string;
   readonly attachments: readonly Attachment[];
   /** with angle brackets */
@@ -126,7 +127,7 @@ export function createMessageBuilder(config: DunwellConfig): MessageBuilder {
         cc: message.cc.map(address),
         subject: oneLine(message.subject),
         text: message.text,
-        html: message.html,
+        ...(message.html !== null ? { html: message.html } : {}),
         messageId: oneLine(message.messageId),
         date: message.date,
         ...(message.replyTo ? { replyTo: oneLine(message.replyTo) } : {}),

@@ -10,10 +10,19 @@
 import type { CalendarDate } from '../../ledger/dates.ts';
 import type { DunwellConfig } from '../../platform/config.ts';
 import type { Queryable } from '../../platform/db/index.ts';
-import { messagePortalLinks } from '../../portal/links.ts';
-import { loadInvoiceDocument, loadInvoicePdfInput, loadStatementPdfInput } from '../documents/index.ts';
+import { NotFoundError } from '../../platform/errors.ts';
+import { loadKeyRing } from '../../portal/keys.ts';
+import { loadPortalSettings } from '../../portal/settings.ts';
+import { signToken } from '../../portal/tokens.ts';
 import {
-  loadVariableInput,
+  loadInvoiceDocument,
+  loadInvoicePdfInput,
+  loadStatementPdfInputs,
+  type StatementPdfInput,
+  safeFileName,
+} from '../documents/index.ts';
+import {
+  loadVariableInputs,
   type MessageTemplate,
   type RenderedMessage,
   resolveTemplate,
@@ -97,102 +106,212 @@ function recipients(list: ClaimedMessage['to_recipients']): { valid: Recipient[]
   return { valid, invalid };
 }
 
-export async function prepareMessage(ctx: PrepareContext, message: ClaimedMessage): Promise<PreparedMessage> {
+/** A claimed message with everything loaded: the render job and what the row will record. */
+export interface LoadedMessage {
+  readonly job: RenderJob;
+  readonly templateVersion: number;
+  readonly messageId: string;
+  readonly replyToken: string;
+  readonly inReplyTo: string | null;
+  readonly references: string | null;
+}
+
+export type BatchContext = Omit<PrepareContext, 'render'>;
+
+/** The signed portal links of the messages of one batch: one key ring and settings read for all. */
+async function batchLinks(ctx: BatchContext) {
+  const { linkDays } = await loadPortalSettings(ctx.db);
+  const ring = await loadKeyRing(ctx.db, ctx.config.secretKey, ctx.now);
+  const key = ring.keys.get(ring.signingKeyId)!;
+  const issuedAt = Math.floor(ctx.now.getTime() / 1000);
+  const expiresAt = Math.floor((ctx.now.getTime() + linkDays * 86_400_000) / 1000);
+  // the same links as messagePortalLinks (src/portal/links.ts) gives for one message
+  return (customerId: number, contactId: number | null) => {
+    const base = `${ctx.config.publicUrl}/portal/${signToken(
+      { customerId, contactId: contactId ?? 0, issuedAt, expiresAt, keyId: ring.signingKeyId },
+      key,
+    )}`;
+    return {
+      portal: base,
+      statement: `${base}/statement.pdf`,
+      invoicePdf: (number: string) => `${base}/invoices/${encodeURIComponent(number)}.pdf`,
+    };
+  };
+}
+
+/**
+ * Loads a claimed batch for rendering, with one query per table for the whole batch (the
+ * templates, the portal key ring, the customers and contacts, the invoices, the statements)
+ * instead of about ten per message. Each message gets its loaded job, or the error that
+ * stops it (UnsendableMessage, NotFoundError…) in its place; reads only.
+ */
+export async function loadBatch(
+  ctx: BatchContext,
+  messages: readonly ClaimedMessage[],
+): Promise<(LoadedMessage | Error)[]> {
   const { db } = ctx;
-  const to = recipients(message.to_recipients);
-  const cc = recipients(message.cc_recipients);
-  if (to.valid.length === 0) {
-    throw new UnsendableMessage(
-      `no deliverable To address (${to.invalid.map((a) => JSON.stringify(a)).join(', ') || 'none listed'})`,
-      true,
-    );
+  const out: (LoadedMessage | Error | null)[] = messages.map(() => null);
+  const usable: {
+    at: number;
+    message: ClaimedMessage;
+    to: Recipient[];
+    cc: Recipient[];
+    template: MessageTemplate;
+  }[] = [];
+  for (const [at, message] of messages.entries()) {
+    const to = recipients(message.to_recipients);
+    const cc = recipients(message.cc_recipients);
+    if (to.valid.length === 0) {
+      out[at] = new UnsendableMessage(
+        `no deliverable To address (${to.invalid.map((a) => JSON.stringify(a)).join(', ') || 'none listed'})`,
+        true,
+      );
+      continue;
+    }
+    const templateKey = `${message.template}\u0000${message.language}`;
+    let templatePromise = ctx.templates.get(templateKey);
+    if (!templatePromise) {
+      templatePromise = resolveTemplate(db, message.template, message.language, ctx.organisation.language);
+      ctx.templates.set(templateKey, templatePromise);
+    }
+    let template: MessageTemplate | null;
+    try {
+      template = await templatePromise;
+    } catch (err) {
+      out[at] = err as Error;
+      continue;
+    }
+    if (!template) {
+      out[at] = new UnsendableMessage(
+        `there is no "${message.template}" template in ${message.language}, ${ctx.organisation.language} or en`,
+        false,
+      );
+      continue;
+    }
+    usable.push({ at, message, to: to.valid, cc: cc.valid, template });
   }
-  const templateKey = `${message.template}\u0000${message.language}`;
-  let templatePromise = ctx.templates.get(templateKey);
-  if (!templatePromise) {
-    templatePromise = resolveTemplate(db, message.template, message.language, ctx.organisation.language);
-    ctx.templates.set(templateKey, templatePromise);
-  }
-  const template = await templatePromise;
-  if (!template) {
-    throw new UnsendableMessage(
-      `there is no "${message.template}" template in ${message.language}, ${ctx.organisation.language} or en`,
-      false,
-    );
-  }
-  const day = message.local_today;
+  if (usable.length === 0) return out as (LoadedMessage | Error)[];
+
   // Signed portal links (portal_url, statement_url, each invoice's pdf_url), bound to the
   // customer and the first recipient, valid for the organisation's link lifetime.
-  const links = await messagePortalLinks(
+  const links = await batchLinks(ctx);
+  const urls = usable.map((u) => links(u.message.customer_id, u.message.to_recipients[0]?.contactId ?? null));
+  const variables = await loadVariableInputs(
     db,
-    { customerId: message.customer_id, contactId: message.to_recipients[0]?.contactId ?? null, now: ctx.now },
-    { publicUrl: ctx.config.publicUrl, secretKey: ctx.config.secretKey },
+    usable.map((u, i) => ({
+      customerExternalId: u.message.customer_external_id,
+      options: {
+        date: u.message.local_today,
+        ...(u.message.invoices.length > 0 ? { invoiceNumbers: u.message.invoices } : {}),
+        step: { key: u.message.step_key, campaign: u.message.campaign_key, template: u.message.template },
+        publicUrl: ctx.config.publicUrl,
+        urls: urls[i]!,
+      },
+    })),
   );
-  const loaded = await loadVariableInput(db, message.customer_external_id, {
-    date: day,
-    ...(message.invoices.length > 0 ? { invoiceNumbers: message.invoices } : {}),
-    step: { key: message.step_key, campaign: message.campaign_key, template: message.template },
-    publicUrl: ctx.config.publicUrl,
-    urls: { portal: links.portalUrl, statement: links.statementUrl, invoicePdf: links.invoicePdfUrl },
-  });
-  const first = to.valid[0]!;
-  const contact =
-    loaded.input.contact?.email === first.email
-      ? loaded.input.contact
-      : { name: first.name, email: first.email, role: 'billing' };
+  // statements as of each message's day, one query per distinct day
+  const statementDays = new Map<string, Set<string>>();
+  for (const u of usable) {
+    if (!u.message.attach.includes('statement')) continue;
+    const day = u.message.local_today;
+    if (!statementDays.has(day)) statementDays.set(day, new Set());
+    statementDays.get(day)!.add(u.message.customer_external_id);
+  }
+  const statements = new Map<string, Map<string, StatementPdfInput>>();
+  for (const [day, customers] of statementDays) {
+    statements.set(day, await loadStatementPdfInputs(db, [...customers], { to: day }));
+  }
 
-  const files: RenderJob['files'][number][] = [];
-  if (message.attach.includes('invoice')) {
-    for (const number of message.invoices) {
-      // the imported PDF when there is one, else a copy rendered as of the day
-      const stored = await loadInvoiceDocument(db, number);
-      files.push(
-        stored
-          ? { kind: 'stored', fileName: `${number}.pdf`, bytes: stored.bytes }
-          : { kind: 'invoice', fileName: `${number}.pdf`, input: await loadInvoicePdfInput(db, number, day) },
-      );
+  for (const [i, u] of usable.entries()) {
+    const { message } = u;
+    try {
+      const loaded = variables[i]!;
+      if (loaded instanceof Error) throw loaded;
+      const day = message.local_today;
+      const first = u.to[0]!;
+      const contact =
+        loaded.input.contact?.email === first.email
+          ? loaded.input.contact
+          : { name: first.name, email: first.email, role: 'billing' };
+      const files: RenderJob['files'][number][] = [];
+      if (message.attach.includes('invoice')) {
+        for (const number of message.invoices) {
+          // the imported PDF when there is one, else a copy rendered as of the day; the
+          // attachment's name never carries the number's slashes or dots (FV/2026/1 → FV_2026_1.pdf)
+          const stored = await loadInvoiceDocument(db, number);
+          const fileName = safeFileName(`${number}.pdf`);
+          files.push(
+            stored
+              ? { kind: 'stored', fileName, bytes: stored.bytes }
+              : {
+                  kind: 'invoice',
+                  fileName,
+                  input: await loadInvoicePdfInput(db, number, day),
+                },
+          );
+        }
+      }
+      if (message.attach.includes('statement')) {
+        const input = statements.get(day)?.get(message.customer_external_id);
+        if (!input) throw new NotFoundError(`no customer with external_id "${message.customer_external_id}"`);
+        files.push({ kind: 'statement', fileName: `statement-${message.planned_for}.pdf`, input });
+      }
+      // One conversation per customer: answer the last message sent to them (read at claim time).
+      const inReplyTo = message.previous_message_id;
+      const references = inReplyTo ? nextReferences(message.previous_references, inReplyTo) : null;
+      // A retried message keeps its Message-ID and token: the same message, attempted again.
+      const messageId = message.message_id ?? newMessageId(ctx.builder.idDomain);
+      const replyToken = message.reply_token ?? newReplyToken();
+      out[u.at] = {
+        job: {
+          template: u.template,
+          variables: { ...loaded.input, contact },
+          files,
+          mail: {
+            from: ctx.config.mailFrom ?? ctx.builder.defaultFrom(ctx.organisation.name),
+            to: u.to,
+            cc: u.cc,
+            messageId,
+            replyTo: ctx.builder.replyAddress(replyToken),
+            inReplyTo,
+            references,
+            date: ctx.now.toISOString(),
+          },
+        },
+        templateVersion: u.template.version,
+        messageId,
+        replyToken,
+        inReplyTo,
+        references,
+      };
+    } catch (err) {
+      out[u.at] = err as Error;
     }
   }
-  if (message.attach.includes('statement')) {
-    files.push({
-      kind: 'statement',
-      fileName: `statement-${message.planned_for}.pdf`,
-      input: await loadStatementPdfInput(db, message.customer_external_id, { to: day }),
-    });
-  }
+  return out as (LoadedMessage | Error)[];
+}
 
-  // One conversation per customer: answer the last message sent to them (read at claim time).
-  const inReplyTo = message.previous_message_id;
-  const references = inReplyTo ? nextReferences(message.previous_references, inReplyTo) : null;
-  // A retried message keeps its Message-ID and token: the same message, attempted again.
-  const messageId = message.message_id ?? newMessageId(ctx.builder.idDomain);
-  const replyToken = message.reply_token ?? newReplyToken();
-  const output = await ctx.render({
-    template,
-    variables: { ...loaded.input, contact },
-    files,
-    mail: {
-      from: ctx.config.mailFrom ?? ctx.builder.defaultFrom(ctx.organisation.name),
-      to: to.valid,
-      cc: cc.valid,
-      messageId,
-      replyTo: ctx.builder.replyAddress(replyToken),
-      inReplyTo,
-      references,
-      date: ctx.now.toISOString(),
-    },
-  });
+/** A loaded message rendered: what the sender records and hands over. */
+export function preparedFrom(loaded: LoadedMessage, output: RenderOutput): PreparedMessage {
   const raw = Buffer.isBuffer(output.raw)
     ? output.raw
     : Buffer.from(output.raw.buffer, output.raw.byteOffset, output.raw.byteLength);
   return {
     rendered: output.rendered,
-    templateVersion: template.version,
+    templateVersion: loaded.templateVersion,
     attachments: output.attachments,
     built: { raw, envelope: output.envelope },
-    messageId,
-    replyToken,
-    inReplyTo,
-    references,
+    messageId: loaded.messageId,
+    replyToken: loaded.replyToken,
+    inReplyTo: loaded.inReplyTo,
+    references: loaded.references,
   };
+}
+
+/** One message: loadBatch of one, then its render. */
+export async function prepareMessage(ctx: PrepareContext, message: ClaimedMessage): Promise<PreparedMessage> {
+  const [loaded] = await loadBatch(ctx, [message]);
+  if (!loaded) throw new Error('loadBatch returned nothing');
+  if (loaded instanceof Error) throw loaded;
+  return preparedFrom(loaded, await ctx.render(loaded.job));
 }

@@ -5,13 +5,20 @@
  *     retry delay has passed) with FOR UPDATE SKIP LOCKED, in one short transaction that also
  *     repeats R6's paid check — a paid, settled or void invoice is dropped from its message, a
  *     message left with no invoice is cancelled — and marks the rest `sending`;
- *  2. for each claimed message, outside any transaction: renders it, records exactly what is
- *     about to go out (subject, bodies, attachment hashes, template version, Message-ID, reply
- *     token, MIME size), and hands the raw message to the transport (pooled SMTP, or the
- *     built-in catcher when no SMTP server is configured);
- *  3. records the outcome: `sent`; a retry (4xx, network error, timeout: back to `planned`
- *     with exponential backoff, until the attempt limit, then `failed`); or `failed` at once
- *     on a 5xx, with a "check contact" task.
+ *  2. outside any transaction: loads the batch's data with one query per table (prepare.ts
+ *     `loadBatch`) and renders each message (templates, PDFs, MIME, DKIM; in render threads
+ *     when there are any) — the next batch is claimed, loaded and rendered while this one is
+ *     handed over;
+ *  3. hands the messages over in small groups: one statement records exactly what is about to
+ *     go out (subject, bodies, attachment hashes, template version, Message-ID, reply token,
+ *     MIME size) with `handed_over_at`, then each raw message goes to the transport (pooled
+ *     SMTP, or the built-in catcher when no SMTP server is configured);
+ *  4. records the outcome: `sent` (one transaction per group: rows, timeline events, outbound
+ *     log); a retry (4xx, network error, timeout: back to `planned` with exponential backoff,
+ *     until the attempt limit, then `failed`); or `failed` at once on a 5xx, with a "check
+ *     contact" task.
+ *
+ * Due system mail (system.ts: a password reset link) goes first, by the same rules.
  *
  * Several processes may drain one PostgreSQL database at once: SKIP LOCKED hands each message
  * to one of them, and every later update is guarded by `status = 'sending'`.
@@ -27,7 +34,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { type DunwellConfig, loadConfig } from '../../platform/config.ts';
 import type { Db, Queryable } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
-import { catcherTransport, storeOutboundMail } from '../catcher/index.ts';
+import { catcherTransport } from '../catcher/index.ts';
 import { cancelObsoleteMessages } from '../outbox.ts';
 import { type MessageTemplate, TemplateError } from '../templates/index.ts';
 import { createMessageBuilder, type MessageBuilder } from './compose.ts';
@@ -40,9 +47,17 @@ import {
   type RetryPolicy,
   type TransportFailure,
 } from './policy.ts';
-import { type ClaimedMessage, type PreparedMessage, prepareMessage, UnsendableMessage } from './prepare.ts';
+import {
+  type ClaimedMessage,
+  type LoadedMessage,
+  loadBatch,
+  type PreparedMessage,
+  preparedFrom,
+  UnsendableMessage,
+} from './prepare.ts';
 import { type RenderJob, renderJob } from './render.ts';
 import { createRenderPool } from './render-pool.ts';
+import { systemMailSender } from './system.ts';
 import { type Delivered, type MailTransport, smtpTransport, TransportError } from './transport.ts';
 
 /** `dunwell send --json`: what one drain did. */
@@ -69,7 +84,7 @@ export interface SenderOptions {
   readonly renderThreads?: number;
   /** messages claimed per transaction (default 32) */
   readonly batchSize?: number;
-  /** messages rendered and handed over at once (default 4: measured best of 2, 4, 8, 16 in `bench send`) */
+  /** messages handed over at once, in two lanes (default 4; a crash leaves at most this many `unknown`) */
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
   /** SMTP pool size and timeouts when the sender makes the SMTP transport */
@@ -158,6 +173,11 @@ export function createSender(db: Db, options: SenderOptions): Sender {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const batchSize = options.batchSize ?? 32;
   const concurrency = options.concurrency ?? 4;
+  // Messages are handed over in groups: one statement records a group just before its
+  // hand-over, one transaction records it sent. Two lanes of groups keep up to `concurrency`
+  // messages in flight (so at most that many can be left `unknown` by a crash, as before).
+  const lanes = concurrency > 1 ? 2 : 1;
+  const groupSize = Math.max(1, Math.floor(concurrency / lanes));
   const actor = options.actor ?? 'sender';
   const log = options.log ?? (() => {});
   const limiter = new DomainRateLimiter(config.smtpRateLimitPerDomain);
@@ -358,56 +378,81 @@ export function createSender(db: Db, options: SenderOptions): Sender {
     return 'failed';
   }
 
-  /** What the outbox row records about the message as built: its columns, numbered from `$first`. */
-  const RENDERED_COLUMNS = [
-    'subject',
-    'html_body',
-    'text_body',
-    'template_version',
-    'attachment_files',
-    'mime_size',
-    'message_id',
-    'reply_token',
-    'in_reply_to',
-    'thread_references',
-  ];
-  const renderedSet = (first: number) => RENDERED_COLUMNS.map((c, i) => `${c} = $${first + i}`).join(', ');
-  const renderedParams = (prepared: PreparedMessage) => [
-    prepared.rendered.subject,
-    prepared.rendered.html,
-    prepared.rendered.text,
-    prepared.templateVersion,
-    JSON.stringify(prepared.attachments),
-    prepared.built.raw.length,
-    prepared.messageId,
-    prepared.replyToken,
-    prepared.inReplyTo,
-    prepared.references,
-  ];
+  /** What the outbox row records about a message as built, one JSON object per message. */
+  const renderedRecord = (id: number, prepared: PreparedMessage) => ({
+    id,
+    subject: prepared.rendered.subject,
+    html_body: prepared.rendered.html,
+    text_body: prepared.rendered.text,
+    template_version: prepared.templateVersion,
+    attachment_files: prepared.attachments,
+    mime_size: prepared.built.raw.length,
+    message_id: prepared.messageId,
+    reply_token: prepared.replyToken,
+    in_reply_to: prepared.inReplyTo,
+    thread_references: prepared.references,
+  });
+  const RENDERED_SET = `subject = v.subject, html_body = v.html_body, text_body = v.text_body,
+    template_version = v.template_version, attachment_files = v.attachment_files, mime_size = v.mime_size,
+    message_id = v.message_id, reply_token = v.reply_token, in_reply_to = v.in_reply_to,
+    thread_references = v.thread_references`;
+  const RENDERED_RECORDSET = `jsonb_to_recordset($1::jsonb) AS v(id bigint, subject text, html_body text,
+    text_body text, template_version integer, attachment_files jsonb, mime_size integer, message_id text,
+    reply_token text, in_reply_to text, thread_references text)`;
 
   /**
-   * Before an SMTP hand-over, the row records exactly what is about to go out (Message-ID and
-   * reply token included), so a message whose outcome a crash swallows can still be inspected
-   * and its replies threaded. The catcher needs no such step: storing and marking sent is one
-   * transaction.
+   * Before an SMTP hand-over, the rows record exactly what is about to go out (Message-ID and
+   * reply token included), with `handed_over_at`, committed before the SMTP transactions start,
+   * so a message whose outcome a crash swallows can still be inspected and its replies
+   * threaded. One statement for a group of messages handed over together. The catcher needs no
+   * such step: storing and marking sent is one transaction. Returns the ids still `sending`.
    */
-  async function recordRendered(message: ClaimedMessage, prepared: PreparedMessage): Promise<boolean> {
-    const changed = await db.execute(
-      `UPDATE outbox_messages SET ${renderedSet(2)}, handed_over_at = now() WHERE id = $1 AND status = 'sending'`,
-      [message.id, ...renderedParams(prepared)],
+  async function recordRendered(group: readonly Ready[]): Promise<Set<number>> {
+    const rows = await db.query<{ id: number }>(
+      `UPDATE outbox_messages m SET ${RENDERED_SET}, handed_over_at = now()
+         FROM ${RENDERED_RECORDSET}
+        WHERE m.id = v.id AND m.status = 'sending'
+       RETURNING m.id`,
+      [JSON.stringify(group.map((r) => renderedRecord(r.message.id, r.prepared)))],
     );
-    return changed === 1;
+    return new Set(rows.map((r) => Number(r.id)));
   }
 
-  async function recordSent(message: ClaimedMessage, prepared: PreparedMessage, delivered: Delivered) {
-    await db.transaction(async (tx) => {
-      const moved = await settle(
+  /**
+   * The messages of a group the transport accepted: `sent`, their timeline events and the
+   * outbound log (the exact raw message), all in one transaction.
+   */
+  async function recordSent(done: readonly { ready: Ready; delivered: Delivered }[]): Promise<number> {
+    if (done.length === 0) return 0;
+    return db.transaction(async (tx) => {
+      const at = now().toISOString();
+      const catcher = transport.kind === 'catcher';
+      const moved = await tx.query<{ id: number }>(
+        `UPDATE outbox_messages m
+            SET status = 'sent', sent_at = $2, status_changed_at = $2, attempts = m.attempts + 1,
+                next_attempt_at = NULL, last_error = NULL${catcher ? `, ${RENDERED_SET}` : ''}
+           FROM ${RENDERED_RECORDSET}
+          WHERE m.id = v.id AND m.status = 'sending'
+         RETURNING m.id`,
+        [JSON.stringify(done.map((d) => renderedRecord(d.ready.message.id, d.ready.prepared))), at],
+      );
+      const ids = new Set(moved.map((r) => Number(r.id)));
+      const settled = done.filter((d) => ids.has(d.ready.message.id));
+      for (const d of done) {
+        if (!ids.has(d.ready.message.id)) {
+          log(
+            `sender: message ${d.ready.message.id} was no longer "sending" when its outcome came in; left as it is`,
+          );
+        }
+      }
+      if (settled.length === 0) return 0;
+      await recordEvents(
         tx,
-        message,
-        `status = 'sent', sent_at = $2, attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL` +
-          (transport.kind === 'catcher' ? `, ${renderedSet(3)}` : ''),
-        transport.kind === 'catcher' ? renderedParams(prepared) : [],
-        {
+        settled.map(({ ready: { message, prepared }, delivered }) => ({
+          actor,
+          customerId: message.customer_id,
+          entity: 'outbox_message',
+          entityId: message.id,
           action: 'message.sent',
           data: {
             message_id: prepared.messageId,
@@ -416,86 +461,201 @@ export function createSender(db: Db, options: SenderOptions): Sender {
             response: oneLine(delivered.response).slice(0, 300),
             ...(delivered.rejected.length > 0 ? { rejected: delivered.rejected } : {}),
           },
-        },
+        })),
       );
-      if (!moved) return;
-      await storeOutboundMail(
-        tx,
-        {
-          outboxMessageId: message.id,
-          customerId: message.customer_id,
-          messageId: prepared.messageId,
-          subject: prepared.rendered.subject,
-          raw: prepared.built.raw,
-          envelope: prepared.built.envelope,
-        },
-        transport.kind,
-        delivered.response,
+      // the outbound log (src/messages/catcher: storeOutboundMail), one row per message; the raw
+      // bytes travel as base64 text (a bytea parameter costs more to pass on PGlite)
+      await tx.execute(
+        `INSERT INTO outbound_mail (outbox_message_id, customer_id, transport, message_id, envelope_from,
+                                    envelope_to, subject, response, size, raw)
+         SELECT o.id, o.customer_id, $2, o.message_id, o.envelope_from,
+                ARRAY(SELECT jsonb_array_elements_text(o.envelope_to)), o.subject, o.response, o.size,
+                decode(o.raw, 'base64')
+           FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, customer_id bigint, message_id text,
+                envelope_from text, envelope_to jsonb, subject text, response text, size integer, raw text)
+         ON CONFLICT (outbox_message_id) DO NOTHING`,
+        [
+          JSON.stringify(
+            settled.map(({ ready: { message, prepared }, delivered }) => ({
+              id: message.id,
+              customer_id: message.customer_id,
+              message_id: prepared.messageId,
+              envelope_from: prepared.built.envelope.from,
+              envelope_to: prepared.built.envelope.to,
+              subject: prepared.rendered.subject,
+              response: delivered.response,
+              size: prepared.built.raw.length,
+              raw: prepared.built.raw.toString('base64'),
+            })),
+          ),
+          transport.kind,
+        ],
       );
-      if (delivered.rejected.length > 0) {
-        const list = delivered.rejected.map((r) => `${r.address} (${oneLine(r.reason)})`).join(', ');
-        await openTask(tx, message, 'check_contact', `Check contact: refused by the mail server: ${list}`);
+      for (const { ready, delivered } of settled) {
+        if (delivered.rejected.length > 0) {
+          const list = delivered.rejected.map((r) => `${r.address} (${oneLine(r.reason)})`).join(', ');
+          await openTask(
+            tx,
+            ready.message,
+            'check_contact',
+            `Check contact: refused by the mail server: ${list}`,
+          );
+        }
       }
+      return settled.length;
     });
   }
 
   const templates = new Map<string, Promise<MessageTemplate | null>>();
   let organisation: { name: string; language: string } | null = null;
+  async function loadOrganisation(): Promise<{ name: string; language: string }> {
+    organisation ??= (
+      await db.query<{ name: string; language: string }>(
+        'SELECT name, language FROM organisation WHERE id = 1',
+      )
+    )[0] ?? { name: 'Dunwell', language: 'en' };
+    return organisation;
+  }
+  const system = systemMailSender({
+    db,
+    config,
+    builder,
+    transport,
+    limiter,
+    retry,
+    clock: options.clock,
+    organisationName: async () => (await loadOrganisation()).name,
+    log,
+  });
 
-  async function sendOne(message: ClaimedMessage): Promise<keyof SendCounts | null> {
-    const domains = [...message.to_recipients, ...message.cc_recipients].map((r) =>
-      domainOf(String(r.email)),
-    );
-    const wait = limiter.reserve([...new Set(domains)], now());
-    if (wait) {
-      await settle(db, message, `status = 'planned', next_attempt_at = $3`, [wait.toISOString()], {
-        action: 'message.rate_limited',
-        data: { next_attempt_at: wait.toISOString(), per_minute: config.smtpRateLimitPerDomain },
-      });
-      return 'retrying';
+  /** A message that could not be built: failed for good, or retried like a network error. */
+  async function onPrepareError(message: ClaimedMessage, err: unknown): Promise<keyof SendCounts> {
+    const reason = oneLine((err as Error).message).slice(0, 500);
+    // A template that does not render, a missing template, customer or invoice, or no
+    // usable address will not fix itself: failed, with a task. Anything else (the database
+    // went away, a PDF renderer threw) is treated like a network error and retried.
+    if (!(err instanceof UnsendableMessage || err instanceof TemplateError || err instanceof UserError)) {
+      log(`sender: message ${message.id} could not be built, will retry: ${reason}`);
+      return onTransportFailure(message, { code: 'EPREPARE', message: `could not be built: ${reason}` });
     }
-    let prepared: PreparedMessage;
+    log(`sender: message ${message.id} cannot be built: ${reason}`);
+    await fail(message, reason, err instanceof UnsendableMessage && err.contactProblem, false);
+    return 'failed';
+  }
+
+  /**
+   * A claimed batch on its way: the rate limit checked, the data loaded with one query per
+   * table, and each message's render started (in a render thread, or here between the
+   * awaits of the sending batch before it).
+   */
+  interface Pending {
+    readonly message: ClaimedMessage;
+    /** the render, or why the message cannot go out now */
+    readonly result: () => Promise<PreparedMessage | { error: unknown } | { waitUntil: Date }>;
+  }
+  interface Ready {
+    readonly message: ClaimedMessage;
+    readonly prepared: PreparedMessage;
+  }
+
+  async function load(claimed: readonly ClaimedMessage[]): Promise<Pending[]> {
+    const at = now();
+    const pending: Pending[] = [];
+    const toLoad: ClaimedMessage[] = [];
+    for (const message of claimed) {
+      const domains = [...message.to_recipients, ...message.cc_recipients].map((r) =>
+        domainOf(String(r.email)),
+      );
+      const wait = limiter.reserve([...new Set(domains)], at);
+      if (wait) pending.push({ message, result: () => Promise.resolve({ waitUntil: wait }) });
+      else toLoad.push(message);
+    }
+    let loaded: (LoadedMessage | Error)[];
     try {
-      organisation ??= (
-        await db.query<{ name: string; language: string }>(
-          'SELECT name, language FROM organisation WHERE id = 1',
-        )
-      )[0] ?? { name: 'Dunwell', language: 'en' };
-      prepared = await prepareMessage(
-        { db, config, builder, organisation, now: now(), templates, render },
-        message,
+      loaded = await loadBatch(
+        { db, config, builder, organisation: await loadOrganisation(), now: at, templates },
+        toLoad,
       );
     } catch (err) {
-      const reason = oneLine((err as Error).message).slice(0, 500);
-      // A template that does not render, a missing template, customer or invoice, or no
-      // usable address will not fix itself: failed, with a task. Anything else (the database
-      // went away, a PDF renderer threw) is treated like a network error and retried.
-      if (!(err instanceof UnsendableMessage || err instanceof TemplateError || err instanceof UserError)) {
-        log(`sender: message ${message.id} could not be built, will retry: ${reason}`);
-        return onTransportFailure(message, { code: 'EPREPARE', message: `could not be built: ${reason}` });
+      // the database went away while loading: every message of the batch is retried
+      loaded = toLoad.map(() => err as Error);
+    }
+    for (const [i, message] of toLoad.entries()) {
+      const l = loaded[i]!;
+      if (l instanceof Error) {
+        pending.push({ message, result: () => Promise.resolve({ error: l }) });
+        continue;
       }
-      log(`sender: message ${message.id} cannot be built: ${reason}`);
-      await fail(message, reason, err instanceof UnsendableMessage && err.contactProblem, false);
-      return 'failed';
+      const start = () =>
+        render(l.job).then(
+          (output) => preparedFrom(l, output),
+          (error: unknown) => ({ error }),
+        );
+      // With render threads every render starts now, beside the batch being handed over; in
+      // this thread a render starts when its group is next, so it never holds up the SMTP
+      // and database traffic of the batch before.
+      if (pool) {
+        const started = start();
+        pending.push({ message, result: () => started });
+      } else pending.push({ message, result: start });
     }
-    if (transport.kind === 'smtp' && !(await recordRendered(message, prepared))) return null;
-    let delivered: Delivered;
-    try {
-      delivered = await transport.deliver({
-        outboxMessageId: message.id,
-        customerId: message.customer_id,
-        messageId: prepared.messageId,
-        subject: prepared.rendered.subject,
-        raw: prepared.built.raw,
-        envelope: prepared.built.envelope,
-      });
-    } catch (err) {
-      const failure: TransportFailure =
-        err instanceof TransportError ? err.failure : { code: 'EUNKNOWN', message: (err as Error).message };
-      return onTransportFailure(message, failure);
-    }
-    await recordSent(message, prepared, delivered);
-    return 'sent';
+    return pending;
+  }
+
+  /** Hands a batch over, a group of messages at a time; returns what became of each. */
+  async function sendBatch(pending: readonly Pending[], counts: SendCounts): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < pending.length) {
+        const group = pending.slice(next, next + groupSize);
+        next += group.length;
+        const ready: Ready[] = [];
+        const results = await Promise.all(group.map((p) => p.result()));
+        for (const [i, p] of group.entries()) {
+          const result = results[i]!;
+          if ('waitUntil' in result) {
+            const wait = result.waitUntil;
+            await settle(db, p.message, `status = 'planned', next_attempt_at = $3`, [wait.toISOString()], {
+              action: 'message.rate_limited',
+              data: { next_attempt_at: wait.toISOString(), per_minute: config.smtpRateLimitPerDomain },
+            });
+            counts.retrying += 1;
+          } else if ('error' in result) {
+            counts[await onPrepareError(p.message, result.error)] += 1;
+          } else ready.push({ message: p.message, prepared: result });
+        }
+        if (ready.length === 0) continue;
+        const live = transport.kind === 'smtp' ? await recordRendered(ready) : null;
+        const outcomes = await Promise.all(
+          ready
+            .filter((r) => live === null || live.has(r.message.id))
+            .map(async (r) => {
+              try {
+                const delivered = await transport.deliver({
+                  outboxMessageId: r.message.id,
+                  customerId: r.message.customer_id,
+                  messageId: r.prepared.messageId,
+                  subject: r.prepared.rendered.subject,
+                  raw: r.prepared.built.raw,
+                  envelope: r.prepared.built.envelope,
+                });
+                return { ready: r, delivered };
+              } catch (err) {
+                const failure: TransportFailure =
+                  err instanceof TransportError
+                    ? err.failure
+                    : { code: 'EUNKNOWN', message: (err as Error).message };
+                counts[await onTransportFailure(r.message, failure)] += 1;
+                return null;
+              }
+            }),
+        );
+        // (not `counts.sent += await …`: that reads the count before the other lane adds to it)
+        const sent = await recordSent(outcomes.filter((o) => o !== null));
+        counts.sent += sent;
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   }
 
   return {
@@ -503,24 +663,36 @@ export function createSender(db: Db, options: SenderOptions): Sender {
       const counts: SendCounts = { sent: 0, failed: 0, cancelled: 0, retrying: 0, unknown: 0 };
       templates.clear();
       organisation = null;
+      // system mail (a password reset link) first: someone is waiting for it
+      const systemCounts = await system.drain(batchSize, concurrency, stop);
+      counts.sent += systemCounts.sent;
+      counts.failed += systemCounts.failed;
+      counts.retrying += systemCounts.retrying;
       let handled = 0;
-      while (handled < limit && !stop.requested) {
-        const { claimed, cancelled } = await claim(Math.min(batchSize, limit - handled));
-        counts.cancelled += cancelled;
-        if (claimed.length === 0) {
-          if (cancelled > 0) continue;
-          break;
-        }
-        handled += claimed.length;
-        let next = 0;
-        const worker = async () => {
-          while (next < claimed.length) {
-            const message = claimed[next++]!;
-            const outcome = await sendOne(message);
-            if (outcome) counts[outcome] += 1;
+      // claims and loads the next batch (null: nothing more to do)
+      const nextBatch = async (): Promise<Pending[] | null> => {
+        while (handled < limit && !stop.requested) {
+          const { claimed, cancelled } = await claim(Math.min(batchSize, limit - handled));
+          counts.cancelled += cancelled;
+          if (claimed.length === 0) {
+            if (cancelled > 0) continue;
+            return null;
           }
-        };
-        await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+          handled += claimed.length;
+          return load(claimed);
+        }
+        return null;
+      };
+      // A pipeline of two batches: while one is handed over, the next is claimed, loaded and
+      // rendered. A stop request lets both finish and claims nothing more.
+      let upcoming = nextBatch();
+      for (;;) {
+        const batch = await upcoming;
+        if (!batch) break;
+        upcoming = nextBatch();
+        // do not leave a rejection unobserved while this batch is sent; it is awaited above
+        upcoming.catch(() => {});
+        await sendBatch(batch, counts);
       }
       return counts;
     },
@@ -577,13 +749,15 @@ export function createSender(db: Db, options: SenderOptions): Sender {
                     },
           })),
         );
-        const unknown = rows.filter((r) => r.status === 'unknown').length;
+        const systemRecovered = await system.recover(tx, cutoff);
+        const unknown = rows.filter((r) => r.status === 'unknown').length + systemRecovered.unknown;
         if (unknown > 0)
           log(`sender: ${unknown} interrupted message(s) marked unknown for a person to decide`);
         const requeued = rows.filter((r) => r.status === 'planned').length;
         if (requeued > 0)
           log(`sender: ${requeued} message(s) claimed but never handed over are planned again`);
-        return { unknown, sent: rows.filter((r) => r.status === 'sent').length, requeued };
+        const sent = rows.filter((r) => r.status === 'sent').length + systemRecovered.sent;
+        return { unknown, sent, requeued };
       });
     },
 

@@ -14,8 +14,11 @@ export interface OutboundEnvelope {
 }
 
 export interface Handover {
-  readonly outboxMessageId: number;
-  readonly customerId: number;
+  /** the outbox message, or null for system mail (then systemMailId) */
+  readonly outboxMessageId: number | null;
+  readonly systemMailId?: number;
+  /** null for system mail */
+  readonly customerId: number | null;
   readonly messageId: string;
   readonly subject: string;
   readonly raw: Buffer;

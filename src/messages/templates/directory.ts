@@ -3,7 +3,7 @@
  * The shell around files.ts: it touches the file system, files.ts does the parsing.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type ParsedTemplateFile,
   parseTemplateFile,
@@ -60,8 +60,24 @@ export function readTemplateDirectory(dir: string): TemplateDirectory {
   return { files, ignored };
 }
 
-/** Writes one file per template; returns the names written. */
+/**
+ * Writes one file per template; returns the names written. Every name is checked before
+ * anything is written: a key or language that would make a path (`../x`, `a/b`) is refused,
+ * so an export never writes outside DIR (the database refuses such keys too; this is the
+ * second wall).
+ */
 export function writeTemplateDirectory(dir: string, templates: readonly TemplateSource[]): string[] {
+  for (const t of templates) {
+    const name = templateFileName(t);
+    if (!TEMPLATE_FILE.test(name) || basename(name) !== name) {
+      throw new TemplateFileError(
+        name,
+        1,
+        1,
+        'is not a template file name (KEY.LANGUAGE.mjml|html); nothing was written',
+      );
+    }
+  }
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const t of templates) {

@@ -245,7 +245,7 @@ export async function renderPart(
   limits: { renderLimit?: number } = {},
 ): Promise<string> {
   try {
-    const out: unknown = await liquidFor(part).render(parsed, variables, {
+    const out: unknown = liquidFor(part).renderSync(parsed, variables, {
       globals: { [LOCALE]: locale },
       renderLimit: limits.renderLimit ?? TEMPLATE_LIMITS.renderLimit,
       memoryLimit: TEMPLATE_LIMITS.memoryLimit,

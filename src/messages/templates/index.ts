@@ -4,7 +4,13 @@
  * text; `templates apply|export|preview` (src/cli/commands/templates.ts) manage them.
  */
 export { formatDate, formatMoney, TEMPLATE_LIMITS, TemplateError, type TemplatePart } from './engine.ts';
-export { type LoadedVariables, type LoadVariablesOptions, loadVariableInput } from './load-variables.ts';
+export {
+  type LoadedVariables,
+  type LoadVariablesOptions,
+  loadVariableInput,
+  loadVariableInputs,
+  type VariableRequest,
+} from './load-variables.ts';
 export {
   type BodyFormat,
   chooseLanguage,

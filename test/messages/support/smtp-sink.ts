@@ -1,9 +1,13 @@
 /**
  * A real SMTP peer for the sender's tests: `smtp-server` on a loopback port, keeping every
  * message it accepted (raw bytes and envelope). A fault plan decides, message by message,
- * whether to accept, answer with an SMTP error (421/450/451/550…), drop the connection in the
- * middle of DATA, or stall without answering (the client's socket timeout then fires).
- * Only accepted messages count as deliveries, so a test can count them per Message-ID.
+ * whether to accept, answer with an SMTP error (421/450/451/452, 550/552/554…), drop the
+ * connection in the middle of DATA, or stall without answering (the client's socket timeout
+ * then fires). Only accepted messages count as deliveries, so a test can count them per
+ * Message-ID. `tls` makes it offer STARTTLS (or speak TLS from the first byte) with
+ * smtp-server's built-in certificate — self-signed, for "localhost", expired — which a client
+ * that checks certificates must refuse; `acceptDelayMs` slows each acceptance down (the crash
+ * suites use it so that a kill often lands in the middle of a hand-over).
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
@@ -30,6 +34,8 @@ export interface SmtpSink {
   readonly attempts: (string | null)[];
   /** how many times each Message-ID was accepted */
   deliveriesById(): Map<string, number>;
+  /** TCP connections opened, and how many SMTP sessions carried DATA without TLS */
+  readonly sessions: { opened: number; dataInClear: number };
   close(): Promise<void>;
 }
 
@@ -38,6 +44,10 @@ export interface SinkOptions {
   readonly onData?: (messageId: string | null, attemptForId: number, recipients: string[]) => SinkAction;
   /** recipients refused at RCPT TO with 550 */
   readonly rejectRecipients?: readonly string[];
+  /** offer STARTTLS, or TLS from the first byte, with a certificate no client should trust */
+  readonly tls?: 'starttls' | 'implicit';
+  /** wait this long before answering 250 to an accepted message */
+  readonly acceptDelayMs?: number;
 }
 
 function headerMessageId(raw: Buffer): string | null {
@@ -54,9 +64,12 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   const messages: SinkMessage[] = [];
   const attempts: (string | null)[] = [];
   const seen = new Map<string, number>();
+  const sessions = { opened: 0, dataInClear: 0 };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    // no key or certificate given: smtp-server's own self-signed "localhost" one
+    ...(options.tls === undefined ? { disabledCommands: ['STARTTLS'] } : {}),
+    ...(options.tls === 'implicit' ? { secure: true } : {}),
     logger: false,
     size: 50 * 1024 * 1024,
     closeTimeout: 100,
@@ -76,6 +89,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
         chunks.push(chunk);
         if (!first) return;
         first = false;
+        if (!session.secure) sessions.dataInClear++;
         const id = headerMessageId(Buffer.concat(chunks));
         const n = seen.get(id ?? '') ?? 0;
         seen.set(id ?? '', n + 1);
@@ -106,24 +120,33 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
           return;
         }
         const raw = Buffer.concat(chunks);
-        messages.push({
-          raw,
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          messageId: headerMessageId(raw),
-        });
-        callback(null, 'queued');
+        const accept = () => {
+          messages.push({
+            raw,
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            messageId: headerMessageId(raw),
+          });
+          callback(null, 'queued');
+        };
+        if (options.acceptDelayMs) setTimeout(accept, options.acceptDelayMs);
+        else accept();
       });
     },
   });
   server.on('error', () => {});
+  // counted on the TCP socket: with TLS from the first byte a refused handshake never opens an SMTP session
+  server.server.on('connection', () => {
+    sessions.opened++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${options.tls === 'implicit' ? 'smtps' : 'smtp'}://127.0.0.1:${port}`,
     messages,
     attempts,
+    sessions,
     deliveriesById() {
       const counts = new Map<string, number>();
       for (const m of messages) counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
