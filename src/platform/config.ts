@@ -61,7 +61,8 @@ const KEYS = {
   smtpRateLimitPerDomain: 'DUNWELL_SMTP_RATE_LIMIT_PER_DOMAIN',
   allowPrivatePdfUrls: 'DUNWELL_ALLOW_PRIVATE_PDF_URLS',
 } as const;
-type Key = keyof typeof KEYS;
+export type ConfigKey = keyof typeof KEYS;
+type Key = ConfigKey;
 
 const FILE_NAMES = ['dunwell.config.json', 'dunwell.config.yaml', 'dunwell.config.yml'];
 
@@ -94,6 +95,26 @@ function readFile(
     }
   }
   return { path, values };
+}
+
+/**
+ * The file keys set at deploy time (environment or config file), each with where it came from:
+ * the workspace's settings (src/settings) show these read-only and never override them.
+ */
+export function deploySettingSources(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Map<Key, string> {
+  const file = readFile(env, cwd);
+  const sources = new Map<Key, string>();
+  for (const key of Object.keys(KEYS) as Key[]) {
+    const fromFile = file?.values[key];
+    if (key === 'publicUrl' && env.DUNWELL_PUBLIC_URL_IS_LISTENER === '1') continue;
+    if (env[KEYS[key]] !== undefined && env[KEYS[key]] !== '') sources.set(key, KEYS[key]);
+    else if (fromFile !== undefined && fromFile !== null && fromFile !== '')
+      sources.set(key, `${file?.path}: ${key}`);
+  }
+  return sources;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): DunwellConfig {
@@ -226,4 +247,6 @@ export function defaultPublicUrlToListener(env: NodeJS.ProcessEnv, host: string,
   if (loadConfig(env).publicUrl !== 'http://127.0.0.1:3000') return; // set in a config file
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   env.DUNWELL_PUBLIC_URL = `http://${shown}:${port}`;
+  // a default, not a deploy-time choice: a public URL saved in the workspace still wins over it
+  env.DUNWELL_PUBLIC_URL_IS_LISTENER = '1';
 }

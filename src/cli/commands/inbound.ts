@@ -29,6 +29,7 @@ import { loadConfig } from '../../platform/config.ts';
 import type { Db } from '../../platform/db/index.ts';
 import { isPostgresUrl } from '../../platform/db/open.ts';
 import { UsageError, UserError } from '../../platform/errors.ts';
+import { effectiveConfig } from '../../settings/effective.ts';
 import { type CommandContext, defineCommand, parseFlags } from '../command.ts';
 
 const USAGE = `Usage: dunwell inbound FILE.eml … [--json]
@@ -199,12 +200,15 @@ async function runSubcommand(ctx: CommandContext, sub: string, argv: string[]): 
   };
   if (sub === 'poll') {
     parseFlags(argv, {}, false);
-    const config = loadConfig(ctx.env);
+    loadConfig(ctx.env); // a bad deploy-time setting fails before the database is opened
+    const db = await ctx.db();
+    // the mailbox saved in the workspace's settings, under the environment's (docs/settings.md)
+    const config = await effectiveConfig(db, { env: ctx.env, cwd: process.cwd() });
     if (!config.imapUrl)
       throw new UserError(
-        'no IMAP mailbox configured: set DUNWELL_IMAP_URL=imap://user:pass@host:143/INBOX (or imapUrl in dunwell.config.json)',
+        'no IMAP mailbox configured: set DUNWELL_IMAP_URL=imap://user:pass@host:143/INBOX (or imapUrl in dunwell.config.json, or IMAP in the workspace settings)',
       );
-    const r = await pollOnce(intakeDeps(await ctx.db(), ctx), config.imapUrl, { actor: 'cli' });
+    const r = await pollOnce(intakeDeps(db, ctx), config.imapUrl, { actor: 'cli' });
     out(
       r,
       `${r.mailbox}: stored ${r.stored} new (${r.duplicates} already stored), processed ${r.processed} ` +

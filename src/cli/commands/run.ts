@@ -2,8 +2,8 @@ import { runEngine } from '../../campaigns/run.ts';
 import { isCalendarDate } from '../../ledger/dates.ts';
 import { drainOutbox, senderTuning } from '../../messages/sender/index.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
-import { loadConfig } from '../../platform/config.ts';
 import { UserError } from '../../platform/errors.ts';
+import { effectiveConfig } from '../../settings/effective.ts';
 import { defineCommand, parseFlags } from '../command.ts';
 import { progressBar } from '../progress.ts';
 
@@ -53,7 +53,8 @@ export default defineCommand({
       !dryRun && !values['no-send']
         ? await drainOutbox(db, {
             clock: clockFromEnv(ctx.env),
-            config: loadConfig(ctx.env),
+            // the settings saved in the workspace, under the environment's (docs/settings.md)
+            config: await effectiveConfig(db, { env: ctx.env, cwd: process.cwd() }),
             actor: 'cli',
             ...senderTuning(ctx.env),
             log: (line) => ctx.note(line),

@@ -2,6 +2,7 @@ import { drainOutbox, senderTuning } from '../../messages/sender/index.ts';
 import { clockFromEnv } from '../../platform/clock.ts';
 import { describeConfig, loadConfig } from '../../platform/config.ts';
 import { UsageError } from '../../platform/errors.ts';
+import { effectiveConfig } from '../../settings/index.ts';
 import { defineCommand, parseFlags } from '../command.ts';
 
 const USAGE = `Usage: dunwell send [--limit N] [--json]
@@ -27,8 +28,9 @@ export default defineCommand({
         throw new UsageError(`--limit "${values.limit}" is not a whole number of messages (1 or more)`);
       limit = Number(values.limit);
     }
-    const config = loadConfig(ctx.env);
+    loadConfig(ctx.env); // a bad deploy-time setting fails before the database is opened
     const db = await ctx.db();
+    const config = await effectiveConfig(db, { env: ctx.env, cwd: process.cwd() });
     const counts = await drainOutbox(db, {
       clock: clockFromEnv(ctx.env),
       config,

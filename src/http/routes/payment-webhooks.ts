@@ -8,14 +8,15 @@
 import { getOrganisation } from '../../ledger/read.ts';
 import { applyProviderEvent } from '../../payments/provider/effects.ts';
 import { WebhookSignatureError } from '../../payments/provider/port.ts';
-import { stripeFromEnv } from '../../payments/provider/stripe.ts';
 import { takeRateSlot, WEBHOOK_CALLS_PER_IP } from '../../platform/rate-limit.ts';
+import { paymentProviderFromSettings, refreshedSetting } from '../../settings/index.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export default async function paymentWebhooks(app: ApiApp, deps: AppDeps): Promise<void> {
-  const provider = stripeFromEnv();
+  // the environment's Stripe keys, else those saved in Settings → Payments (re-read every 10 s)
+  const currentProvider = refreshedSetting(() => paymentProviderFromSettings(deps.db));
 
   // Raw bytes for every content type on this route: the signature is over the body as sent.
   app.removeAllContentTypeParsers();
@@ -38,6 +39,7 @@ export default async function paymentWebhooks(app: ApiApp, deps: AppDeps): Promi
             error: { code: 'rate_limited', message: 'too many webhook calls from this address; retry later' },
           });
       }
+      const provider = await currentProvider();
       if (!provider) {
         return reply.code(404).send({
           error: {

@@ -9,11 +9,14 @@ import { readFileSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../../ledger/dates.ts';
 import { formatAmount, MoneyFormatError, parseAmount } from '../../ledger/money.ts';
-import { invoicePdf, loadStatementPdfInput, renderStatementPdf } from '../../messages/documents/index.ts';
+import {
+  contentDisposition,
+  invoicePdf,
+  loadStatementPdfInput,
+  renderStatementPdf,
+} from '../../messages/documents/index.ts';
 import { formatDate } from '../../messages/templates/format.ts';
-import { stripeFromEnv } from '../../payments/provider/stripe.ts';
 import { recordEvent } from '../../platform/audit.ts';
-import { loadConfig } from '../../platform/config.ts';
 import {
   customerInvoice,
   loadAccount,
@@ -38,6 +41,7 @@ import { verifyPortalToken } from '../../portal/links.ts';
 import { accountPage, brandCss, type Flash, type LinkProblem, linkProblemPage } from '../../portal/pages.ts';
 import { loadPortalSettings, MAX_UPLOAD_BYTES, type PortalSettings } from '../../portal/settings.ts';
 import { checkCsrf, csrfToken, type PortalClaims } from '../../portal/tokens.ts';
+import { effectiveConfig, paymentProviderFromSettings, refreshedSetting } from '../../settings/index.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
 
 const CSS = readFileSync(new URL('../../portal/assets/portal.css', import.meta.url), 'utf8');
@@ -112,9 +116,12 @@ type Resolved =
     };
 
 export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> {
-  const config = loadConfig();
-  const links = { publicUrl: config.publicUrl, secretKey: config.secretKey };
-  const provider = stripeFromEnv();
+  // deploy-time settings, then Settings saved in the workspace (re-read every 10 s)
+  const currentLinks = refreshedSetting(async () => {
+    const config = await effectiveConfig(deps.db);
+    return { publicUrl: config.publicUrl, secretKey: config.secretKey };
+  });
+  const currentProvider = refreshedSetting(() => paymentProviderFromSettings(deps.db));
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -150,7 +157,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
     const now = deps.clock.now();
     const settings = await loadPortalSettings(deps.db);
     const today = localDate(now, settings.timeZone);
-    const { check, ring } = await verifyPortalToken(deps.db, token, now, links);
+    const { check, ring } = await verifyPortalToken(deps.db, token, now, await currentLinks());
     const claims = check.ok || check.reason !== 'invalid' ? check.claims : null;
     const customer = claims ? await loadCustomer(deps.db, claims.customerId) : null;
     const language = portalLanguage(customer?.language ?? settings.language);
@@ -232,7 +239,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
           csrf: csrfToken(s.token, s.key),
           brandVersion: brandVersion(s.settings),
         },
-        { account, canPayOnline: provider !== null, flash, today: s.today },
+        { account, canPayOnline: (await currentProvider()) !== null, flash, today: s.today },
       ),
     );
   }
@@ -246,14 +253,16 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
    * request comes from in Sec-Fetch-Site (and Origin). Clients that send neither (curl, tests)
    * still need the link's CSRF token.
    */
-  function sameOrigin(request: FastifyRequest): boolean {
+  async function sameOrigin(request: FastifyRequest): Promise<boolean> {
     const site = request.headers['sec-fetch-site'];
     if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
     const origin = request.headers.origin;
     if (!origin || origin === 'null') return true;
     try {
       const from = new URL(origin);
-      return from.host === request.headers.host || from.origin === new URL(links.publicUrl).origin;
+      return (
+        from.host === request.headers.host || from.origin === new URL((await currentLinks()).publicUrl).origin
+      );
     } catch {
       return false;
     }
@@ -277,7 +286,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
         if (!resolved.ok) return problemPage(reply, token, resolved, null, 403);
         const s = resolved.session;
         const form = await parseForm(request);
-        if (!sameOrigin(request) || !checkCsrf(token, s.key, field(form, 'csrf'))) {
+        if (!(await sameOrigin(request)) || !checkCsrf(token, s.key, field(form, 'csrf'))) {
           return renderAccount(reply, s, { kind: 'error', text: s.t('errCsrf') }, 403);
         }
         try {
@@ -350,10 +359,10 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
       const invoice = await customerInvoice(deps.db, s.customer.id, number);
       if (!invoice) return renderAccount(reply, s, { kind: 'error', text: s.t('errInvoice') }, 404);
       const pdf = await invoicePdf(deps.db, invoice.number, s.today);
-      const safeName = invoice.number.replace(/[^A-Za-z0-9._-]/g, '_');
+      // the same safe name as the API's download (test/security/header-injection.test.ts)
       return reply
         .type('application/pdf')
-        .header('content-disposition', `attachment; filename="${safeName}.pdf"`)
+        .header('content-disposition', contentDisposition(pdf.fileName))
         .send(pdf.bytes);
     },
   );
@@ -422,6 +431,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
   );
 
   post('pay', async (s, form, request, reply) => {
+    const provider = await currentProvider();
     if (!provider) throw new PortalInputError('payUnavailable');
     const account = await loadAccount(deps.db, s.customer, s.contact, s.today);
     const chosen =
@@ -455,7 +465,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
       }
       lines.push({ invoiceId: invoice.id, number: invoice.number, amount });
     }
-    const back = `${links.publicUrl}/portal/${s.token}`;
+    const back = `${(await currentLinks()).publicUrl}/portal/${s.token}`;
     let checkout: { url: string; sessionId: string };
     try {
       checkout = await provider.createCheckout({
@@ -499,7 +509,7 @@ export default async function portal(app: ApiApp, deps: AppDeps): Promise<void> 
       if (!resolved.claims || !resolved.key || resolved.problem === 'invalid') {
         return problemPage(reply, token, resolved, null, 403);
       }
-      if (!sameOrigin(request) || !checkCsrf(token, resolved.key, field(form, 'csrf'))) {
+      if (!(await sameOrigin(request)) || !checkCsrf(token, resolved.key, field(form, 'csrf'))) {
         return problemPage(reply, token, resolved, { kind: 'error', text: resolved.t('errCsrf') }, 403);
       }
       const answer = await requestFreshLink(deps.db, {
