@@ -9,7 +9,7 @@
  * that render. Every error is one line naming the file, the campaign, the step and the field.
  */
 import { fileURLToPath } from 'node:url';
-import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import { z } from 'zod';
 import { WEEKDAY_KEYS, type WeekdayKey } from '../ledger/dates.ts';
 import { normaliseCurrency } from '../ledger/money.ts';
@@ -17,7 +17,14 @@ import { UserError } from '../platform/errors.ts';
 import { isKnownHolidayCalendar } from './holidays.ts';
 import { stepSlotOffsets } from './planner/slots.ts';
 import { taskTitleProblem } from './planner/task-title.ts';
-import type { Audience, CampaignDefinition, StepDefinition, Trigger } from './planner/types.ts';
+import {
+  type Audience,
+  type CampaignDefinition,
+  DEFAULT_SPLIT_PERCENT,
+  type StepDefinition,
+  type StepVariant,
+  type Trigger,
+} from './planner/types.ts';
 
 /** The campaigns shipped with Dunwell (standard, key-accounts, welcome, statement, promise-broken). */
 export const DEFAULT_CAMPAIGNS_PATH = fileURLToPath(new URL('./defaults/campaigns.yaml', import.meta.url));
@@ -102,6 +109,29 @@ const audienceSchema = z.strictObject(
   { error: 'must be a mapping of audience conditions' },
 );
 
+/**
+ * A/B test of one step (docs/campaigns.md): customers are split deterministically between the
+ * step as written (arm a) and this variant (arm b) — another template or another offset.
+ */
+const variantSchema = z
+  .strictObject(
+    {
+      template: keyField.optional(),
+      offset_days: wholeDays.optional(),
+      split_percent: z
+        .int({ error: 'must be a whole percent from 1 to 99' })
+        .min(1, { error: 'must be a whole percent from 1 to 99' })
+        .max(99, { error: 'must be a whole percent from 1 to 99' })
+        .optional()
+        .meta({ description: 'Share of customers in arm b (the variant), default 50.' }),
+    },
+    { error: 'must be a mapping with template or offset_days (and optionally split_percent)' },
+  )
+  .meta({
+    description:
+      'A/B test: arm b uses this template or offset instead; each customer is in one arm, always the same.',
+  });
+
 const stepSchema = z.strictObject(
   {
     key: keyField,
@@ -128,6 +158,7 @@ const stepSchema = z.strictObject(
       .min(1, { error: 'must not be empty' })
       .max(500, { error: 'must be at most 500 characters' })
       .optional(),
+    variant: variantSchema.optional(),
   },
   { error: 'must be a mapping with key, offset_days and template or task' },
 );
@@ -201,14 +232,47 @@ export function campaignJsonSchema(): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------
 // Errors: one line naming file, campaign, step and field
 
+/** Where a problem is, as a path into the file's data (e.g. ["campaigns", 0, "steps", 2, "template"]). */
+export type CampaignFilePath = (string | number)[];
+
+/** A problem in a campaign file: the one-line message, and the path of the value at fault. */
+export class CampaignFileError extends UserError {
+  constructor(
+    message: string,
+    readonly path: CampaignFilePath,
+  ) {
+    super(message);
+  }
+}
+
+/** 'audience.currency_in[0]' → ['audience', 'currency_in', 0]. */
+function fieldSegments(field: string): CampaignFilePath {
+  const out: CampaignFilePath = [];
+  for (const part of field.split('.')) {
+    const match = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!match) {
+      out.push(part);
+      continue;
+    }
+    if (match[1]) out.push(match[1]);
+    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
+  }
+  return out;
+}
+
 class Location {
   constructor(
     readonly file: string,
     readonly campaign?: string,
     readonly step?: string,
+    /** The path of the campaign or step this location names, inside the file's data. */
+    readonly base: CampaignFilePath = [],
   ) {}
-  error(field: string, problem: string): UserError {
-    return new UserError(`${this.prefix()}${field ? `${field} ` : ''}${problem}`);
+  error(field: string, problem: string): CampaignFileError {
+    return new CampaignFileError(`${this.prefix()}${field ? `${field} ` : ''}${problem}`, [
+      ...this.base,
+      ...(field ? fieldSegments(field) : []),
+    ]);
   }
   fail(field: string, problem: string): never {
     throw this.error(field, problem);
@@ -238,7 +302,7 @@ function fieldPath(path: PropertyKey[]): string {
   return out;
 }
 
-function zodIssueToError(file: string, raw: unknown, issue: z.core.$ZodIssue): UserError {
+function zodIssueToError(file: string, raw: unknown, issue: z.core.$ZodIssue): CampaignFileError {
   const path = [...issue.path];
   let campaign: string | undefined;
   let step: string | undefined;
@@ -254,11 +318,21 @@ function zodIssueToError(file: string, raw: unknown, issue: z.core.$ZodIssue): U
       rest = rest.slice(2);
     }
   }
-  const location = new Location(file, campaign, step);
+  const location = new Location(
+    file,
+    campaign,
+    step,
+    path.slice(0, path.length - rest.length) as CampaignFilePath,
+  );
   const field = fieldPath(rest);
   let problem: string;
   if (issue.code === 'unrecognized_keys') {
-    const known = issue.keys.map((k) => `"${k}"`).join(', ');
+    // the names are the file's text: one line, at most 60 characters each (test/fuzz/campaign-file.test.ts)
+    const shown = (k: string) => {
+      const flat = k.replace(/\p{Cc}/gu, ' ');
+      return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+    };
+    const known = issue.keys.map((k) => `"${shown(k)}"`).join(', ');
     problem = `${field ? 'has ' : ''}unknown field${issue.keys.length > 1 ? 's' : ''} ${known}`;
   } else if (issue.code === 'invalid_type' && issue.input === undefined) {
     problem = 'is required';
@@ -271,30 +345,104 @@ function zodIssueToError(file: string, raw: unknown, issue: z.core.$ZodIssue): U
 // ---------------------------------------------------------------------------------------
 // Parsing
 
+/** One problem of a campaign file, located in the data (path) and in the text (line, column). */
+export interface CampaignFileProblem {
+  message: string;
+  /** e.g. ["campaigns", 0, "steps", 2, "template"]; [] for the file as a whole. */
+  path: CampaignFilePath;
+  /** 1-based position in the text of the value at fault (or of its nearest enclosing node). */
+  line: number | null;
+  column: number | null;
+}
+
+/**
+ * Checks a campaign file without applying it: the parsed file, or every problem found. Shape
+ * problems (the schema) are all listed; the cross-field checks stop at the first one, as
+ * `apply` does. Each problem has its message (the same one-line text `apply` prints), the
+ * path of the value at fault, and its line and column in the text.
+ */
+export function inspectCampaignFile(
+  text: string,
+  fileName: string,
+): { file: CampaignFile; problems: [] } | { file: null; problems: CampaignFileProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter: lines });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const pos = firstError.linePos?.[0];
+    const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
+    return {
+      file: null,
+      problems: [
+        {
+          message: `${fileName}: ${where}not valid YAML or JSON (${firstError.message
+            .split('\n')[0]!
+            .replace(/ at line \d+, column \d+:?$/, '')
+            .replace(/^Maximum call stack size exceeded$/, 'nested too deeply')})`,
+          path: [],
+          line: pos?.line ?? null,
+          column: pos?.col ?? null,
+        },
+      ],
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // the yaml package refuses alias bombs with a ReferenceError (found by test/fuzz/campaign-file.test.ts)
+    const message = `${fileName}: not usable YAML (${(err as Error).message.split('\n')[0]})`;
+    return { file: null, problems: [{ message, path: [], line: null, column: null }] };
+  }
+  const locate = (error: CampaignFileError): CampaignFileProblem => {
+    // The value at fault, else the nearest enclosing node that exists (a missing field).
+    for (let n = error.path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(error.path.slice(0, n), true);
+      const offset = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
+      if (offset !== undefined) {
+        const pos = lines.linePos(offset);
+        return { message: error.message, path: error.path, line: pos.line, column: pos.col };
+      }
+    }
+    return { message: error.message, path: error.path, line: null, column: null };
+  };
+  if (raw === null || raw === undefined) {
+    return {
+      file: null,
+      problems: [
+        {
+          message: `${fileName}: the file is empty; it must have a "campaigns:" list`,
+          path: [],
+          line: null,
+          column: null,
+        },
+      ],
+    };
+  }
+  const parsed = campaignFileSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return {
+      file: null,
+      problems: parsed.error.issues.map((issue) => locate(zodIssueToError(fileName, raw, issue))),
+    };
+  }
+  try {
+    return { file: checkCampaigns(parsed.data, fileName), problems: [] };
+  } catch (error) {
+    if (error instanceof CampaignFileError) return { file: null, problems: [locate(error)] };
+    throw error;
+  }
+}
+
 /**
  * Parses and validates a campaign file (YAML, or JSON which YAML 1.2 reads too). Throws a
  * UserError naming file, campaign key, step key and field for the first problem found.
  */
 export function parseCampaignFile(text: string, fileName: string): CampaignFile {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const pos = firstError.linePos?.[0];
-    const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-    throw new UserError(
-      `${fileName}: ${where}not valid YAML or JSON (${firstError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
-    );
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  if (raw === null || raw === undefined) {
-    throw new UserError(`${fileName}: the file is empty; it must have a "campaigns:" list`);
-  }
-  const parsed = campaignFileSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw zodIssueToError(fileName, raw, issue);
-  }
-  return checkCampaigns(parsed.data, fileName);
+  const result = inspectCampaignFile(text, fileName);
+  const problem = result.problems[0];
+  if (problem) throw new CampaignFileError(problem.message, problem.path);
+  return result.file!;
 }
 
 function toStringList(values: (string | number)[] | undefined): string[] | undefined {
@@ -414,7 +562,66 @@ function checkStep(raw: RawStep, at: Location, trigger: Trigger | undefined): St
   }
   if (raw.template !== undefined) step.template = raw.template;
   if (raw.task !== undefined) step.task = raw.task;
+  if (raw.variant !== undefined) step.variant = checkVariant(raw, action, at, trigger);
   return step;
+}
+
+/** A/B (docs/campaigns.md): what arm b does differently, checked against the step itself. */
+function checkVariant(
+  raw: RawStep,
+  action: StepDefinition['action'],
+  at: Location,
+  trigger: Trigger | undefined,
+): StepVariant {
+  const v = raw.variant!;
+  if (trigger !== undefined) at.fail('variant', 'is only for dunning campaigns (campaigns without trigger)');
+  if (v.template === undefined && v.offset_days === undefined) {
+    at.fail('variant', 'needs template or offset_days (what arm b does differently)');
+  }
+  if (v.template !== undefined) {
+    if (action !== 'email') at.fail('variant.template', 'is only for email steps');
+    if (v.template === raw.template)
+      at.fail('variant.template', "is the step's own template; name another one");
+  }
+  if (v.offset_days !== undefined) {
+    if (raw.repeat_every_days !== undefined) {
+      at.fail('variant.offset_days', 'is not allowed on a repeating step (its repeats would differ per arm)');
+    }
+    if (v.offset_days === raw.offset_days) {
+      at.fail('variant.offset_days', "is the step's own offset; give another one");
+    }
+  }
+  const variant: StepVariant = { splitPercent: v.split_percent ?? DEFAULT_SPLIT_PERCENT };
+  if (v.template !== undefined) variant.template = v.template;
+  if (v.offset_days !== undefined) variant.offsetDays = v.offset_days;
+  return variant;
+}
+
+/**
+ * An offset variant must keep its step's place in the campaign's sequence, whichever arm
+ * every other step's customer is in: no other step's slot (or variant offset) may lie between
+ * the step's two offsets. Then both arms have the same slots in the same order, so R3 (the
+ * latest slot), R4 (the most advanced step) and the recorded slot keys mean the same in each.
+ */
+function checkVariantOrder(steps: StepDefinition[], locations: Location[]): void {
+  steps.forEach((step, i) => {
+    const other = step.variant?.offsetDays;
+    if (other === undefined) return;
+    const low = Math.min(step.offsetDays, other);
+    const high = Math.max(step.offsetDays, other);
+    steps.forEach((neighbour, j) => {
+      if (j === i) return;
+      const offsets = stepSlotOffsets(neighbour);
+      if (neighbour.variant?.offsetDays !== undefined) offsets.push(neighbour.variant.offsetDays);
+      const between = offsets.find((o) => o >= low && o <= high);
+      if (between !== undefined) {
+        locations[i]!.fail(
+          'variant.offset_days',
+          `${other} would move the step past step "${neighbour.key}" (offset ${between}); a variant must keep the step's place in the sequence`,
+        );
+      }
+    });
+  });
 }
 
 function checkCampaigns(file: RawFile, fileName: string): CampaignFile {
@@ -433,8 +640,8 @@ function checkCampaigns(file: RawFile, fileName: string): CampaignFile {
     top.fail('settings.send_on', 'lists a weekday twice');
   }
   const seenCampaigns = new Set<string>();
-  const campaigns = file.campaigns.map((raw) => {
-    const at = new Location(fileName, JSON.stringify(raw.key));
+  const campaigns = file.campaigns.map((raw, campaignIndex) => {
+    const at = new Location(fileName, JSON.stringify(raw.key), undefined, ['campaigns', campaignIndex]);
     if (seenCampaigns.has(raw.key))
       at.fail('key', 'is used by another campaign in this file; keys must be distinct');
     seenCampaigns.add(raw.key);
@@ -453,13 +660,20 @@ function checkCampaigns(file: RawFile, fileName: string): CampaignFile {
     }
     const seenSteps = new Set<string>();
     const seenOffsets = new Map<number, string>();
-    const steps = raw.steps.map((rawStep) => {
-      const stepAt = new Location(fileName, JSON.stringify(raw.key), JSON.stringify(rawStep.key));
+    const stepLocations: Location[] = [];
+    const steps = raw.steps.map((rawStep, stepIndex) => {
+      const stepAt = new Location(fileName, JSON.stringify(raw.key), JSON.stringify(rawStep.key), [
+        'campaigns',
+        campaignIndex,
+        'steps',
+        stepIndex,
+      ]);
       if (seenSteps.has(rawStep.key)) {
         stepAt.fail('key', 'is used by another step of this campaign; step keys must be distinct');
       }
       seenSteps.add(rawStep.key);
       const step = checkStep(rawStep, stepAt, trigger);
+      stepLocations.push(stepAt);
       // R4 picks "the step with the largest offset" and R3 "the latest slot": both need every
       // slot of a campaign (a step's repeats included) to sit on its own offset.
       for (const offset of stepSlotOffsets(step)) {
@@ -474,6 +688,7 @@ function checkCampaigns(file: RawFile, fileName: string): CampaignFile {
       }
       return step;
     });
+    checkVariantOrder(steps, stepLocations);
     const definition: CampaignDefinition = {
       key: raw.key,
       name: raw.name ?? raw.key,
@@ -531,6 +746,13 @@ function exportStep(step: StepDefinition): Record<string, unknown> {
     out.template = step.template;
     if (step.attach.length > 0) out.attach = step.attach;
     if (step.cc.length > 0) out.cc = step.cc;
+  }
+  if (step.variant) {
+    const variant: Record<string, unknown> = {};
+    if (step.variant.template !== undefined) variant.template = step.variant.template;
+    if (step.variant.offsetDays !== undefined) variant.offset_days = step.variant.offsetDays;
+    variant.split_percent = step.variant.splitPercent;
+    out.variant = variant;
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { findObsoleteMessages, type OutboxView } from '../messages/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/index.ts';
 import { UserError } from '../platform/errors.ts';
+import type { CampaignFileSettings } from './definition.ts';
 import {
   customerBatches,
   DEFAULT_BATCH_SIZE,
@@ -19,6 +20,7 @@ import {
   organisationToday,
 } from './load.ts';
 import { forecast as planForecast } from './planner/index.ts';
+import type { CampaignDefinition, DayPlan, PlannerInput } from './planner/types.ts';
 import { type PlannedTaskView, plannedMessageView, plannedTaskView } from './run.ts';
 
 export const MAX_FORECAST_DAYS = 366;
@@ -30,16 +32,30 @@ export interface ForecastDay {
   tasks: PlannedTaskView[];
 }
 
-export async function forecastEngine(
+export interface ForecastOptions {
+  from?: CalendarDate | undefined;
+  days: number;
+  clock: Clock;
+  batchSize?: number;
+  customerIds?: readonly number[];
+  /**
+   * Forecast under these definitions instead of the active ones (a draft being previewed;
+   * nothing is written). Everything else — ledger, history, overlay — is what the run would see.
+   */
+  campaigns?: { campaigns: CampaignDefinition[]; settings: CampaignFileSettings };
+}
+
+/**
+ * Plans the days batch by batch, handing each batch's input and day plans to `visit`;
+ * returns the first day. The planner decides per customer, so forecasting batch by batch and
+ * concatenating each day's decisions gives the same days as one forecast over everybody, in
+ * bounded memory.
+ */
+export async function forecastPlans(
   db: Db,
-  options: {
-    from?: CalendarDate | undefined;
-    days: number;
-    clock: Clock;
-    batchSize?: number;
-    customerIds?: readonly number[];
-  },
-): Promise<ForecastDay[]> {
+  options: ForecastOptions,
+  visit: (input: PlannerInput, plans: DayPlan[]) => void,
+): Promise<CalendarDate> {
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > MAX_FORECAST_DAYS) {
     throw new UserError(`--days ${options.days} must be a whole number from 1 to ${MAX_FORECAST_DAYS}`);
   }
@@ -57,25 +73,39 @@ export async function forecastEngine(
       })),
     cancelledMessageIds: new Set(cancelled),
   });
-  const out: ForecastDay[] = Array.from({ length: options.days }, (_, i) => ({
-    date: addDays(from, i),
-    messages: [],
-    tasks: [],
-  }));
-  // The planner decides per customer, so forecasting batch by batch and concatenating each
-  // day's decisions gives the same days as one forecast over everybody, in bounded memory.
+  if (options.campaigns) {
+    ctx.campaigns = options.campaigns.campaigns;
+    ctx.settings = {
+      ...ctx.settings,
+      maxEmailsPerCustomerPerWeek: options.campaigns.settings.maxEmailsPerCustomerPerWeek,
+    };
+  }
   for (const batch of await customerBatches(
     db,
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     options.customerIds,
   )) {
     const input = await loadPlannerInput(db, ctx, batch);
+    visit(input, planForecast(input, options.days));
+  }
+  return from;
+}
+
+export async function forecastEngine(db: Db, options: ForecastOptions): Promise<ForecastDay[]> {
+  const out: ForecastDay[] = [];
+  const days = (from: CalendarDate) => {
+    if (out.length === 0) {
+      for (let i = 0; i < options.days; i++) out.push({ date: addDays(from, i), messages: [], tasks: [] });
+    }
+    return out;
+  };
+  const from = await forecastPlans(db, options, (input, plans) => {
     const numbers = new Map(input.invoices.map((i) => [i.id, i.number]));
-    planForecast(input, options.days).forEach((plan, i) => {
-      const day = out[i]!;
+    plans.forEach((plan, i) => {
+      const day = days(input.date)[i]!;
       for (const m of plan.messages) day.messages.push(plannedMessageView(m));
       for (const t of plan.tasks) day.tasks.push(plannedTaskView(t, numbers));
     });
-  }
-  return out;
+  });
+  return days(from);
 }

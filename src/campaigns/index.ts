@@ -1,6 +1,20 @@
 /** The campaigns part: campaign files and their versions, the daily run, forecast, scheduler. */
-export { campaignJsonSchema, DEFAULT_CAMPAIGNS_PATH, parseCampaignFile } from './definition.ts';
-export { type ForecastDay, forecastEngine, MAX_FORECAST_DAYS } from './forecast.ts';
+export { type CalendarStep, type SampleInvoice, sampleCalendar } from './calendar.ts';
+export {
+  type CampaignFileProblem,
+  campaignJsonSchema,
+  DEFAULT_CAMPAIGNS_PATH,
+  inspectCampaignFile,
+  parseCampaignFile,
+} from './definition.ts';
+export {
+  type ChangeKind,
+  diffForecasts,
+  type ForecastDiff,
+  type ForecastEntry,
+  forecastEntries,
+} from './diff.ts';
+export { type ForecastDay, forecastEngine, forecastPlans, MAX_FORECAST_DAYS } from './forecast.ts';
 export {
   type CustomerBatch,
   customerBatches,
@@ -9,6 +23,14 @@ export {
   loadPlannerInput,
   organisationToday,
 } from './load.ts';
+export {
+  activeCampaignFileJson,
+  type CampaignCalendar,
+  type CampaignPreview,
+  campaignCalendar,
+  MAX_PREVIEW_DAYS,
+  previewCampaignDraft,
+} from './preview.ts';
 export {
   listRuns,
   type PlannedTaskView,

@@ -205,6 +205,7 @@ export async function loadPlannerInput(
     language: string | null;
     time_zone: string | null;
     account_manager_email: string | null;
+    campaign_key: string | null;
     created_on: string;
     dunning_paused: boolean;
     paused_until: string | null;
@@ -216,7 +217,7 @@ export async function loadPlannerInput(
     // customers whose relationship really starts now. The invoice lookup runs only for
     // customers created in the last 400 days (any welcome window is shorter).
     `SELECT c.id, c.external_id, c.name, c.tags, c.priority, c.currency, c.language, c.time_zone,
-            c.account_manager_email,
+            c.account_manager_email, c.campaign_key,
             least(l.created_on, coalesce(f.first_issue, l.created_on)) AS created_on,
             c.dunning_paused, c.paused_until, c.reply_paused_until
        FROM customers c
@@ -404,6 +405,7 @@ export async function loadPlannerInput(
     language: r.language,
     timeZone: r.time_zone,
     accountManagerEmail: r.account_manager_email,
+    assignedCampaign: r.campaign_key,
     createdOn: r.created_on,
     paused: r.dunning_paused,
     pausedUntil: r.paused_until,

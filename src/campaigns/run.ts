@@ -446,7 +446,7 @@ async function writePlan(
   if (plan.messages.length > 0) {
     await copyRows(
       tx,
-      'outbox_messages (id, customer_id, run_id, campaign_key, campaign_version_id, step_key, template, language, dunning, planned_for, to_recipients, cc_recipients, attach)',
+      'outbox_messages (id, customer_id, run_id, campaign_key, campaign_version_id, step_key, template, language, dunning, planned_for, to_recipients, cc_recipients, attach, ab_arm)',
       plan.messages,
       (m, i) => [
         messageIds[i],
@@ -462,6 +462,7 @@ async function writePlan(
         m.to,
         m.cc,
         pgArray(m.attach),
+        m.arm ?? null,
       ],
     );
     await tx.copyCsv(
@@ -506,7 +507,7 @@ async function writePlan(
     // messages and tasks included) rolls back and is planned again (see the top comment).
     await copyRows(
       tx,
-      'engine_firings (slot_key, customer_id, invoice_id, campaign_key, campaign_version_id, step_key, occurrence, slot_offset, fired_on, outcome, reason, also_skipped, run_id, message_id, task_id)',
+      'engine_firings (slot_key, customer_id, invoice_id, campaign_key, campaign_version_id, step_key, occurrence, slot_offset, fired_on, outcome, reason, also_skipped, run_id, message_id, task_id, ab_arm)',
       plan.firings,
       (f) => [
         f.key,
@@ -525,6 +526,7 @@ async function writePlan(
         runId,
         f.messageIndex === undefined ? null : messageIds[f.messageIndex],
         f.taskIndex === undefined ? null : taskIds[f.taskIndex],
+        f.arm ?? null,
       ],
     );
   }

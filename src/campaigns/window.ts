@@ -26,6 +26,7 @@
 import { addDays, type CalendarDate, daysBetween, daysInMonth } from '../ledger/dates.ts';
 import type { Queryable } from '../platform/db/index.ts';
 import type { EngineContext } from './load.ts';
+import { variantOffsets } from './planner/ab.ts';
 import { campaignSlots } from './planner/slots.ts';
 import type { CampaignDefinition } from './planner/types.ts';
 
@@ -103,6 +104,8 @@ export function dueWindows(campaigns: readonly CampaignDefinition[], P: Calendar
   for (const c of campaigns) {
     if (c.trigger !== undefined) continue;
     for (const slot of campaignSlots(c)) offsets.add(slot.offset);
+    // A/B steps with an offset variant: arm b's customers have a slot at that offset.
+    for (const o of variantOffsets(c)) offsets.add(o);
   }
   const ranges = [...offsets]
     .map((o) => ({ from: addDays(P, 1 - o), to: addDays(D, -o) }))

@@ -19,6 +19,7 @@
 import { formatAmount } from '../ledger/money.ts';
 import type { Queryable } from '../platform/db/index.ts';
 import { UserError } from '../platform/errors.ts';
+import { type AbStepResult, abResults } from './ab.ts';
 import { periodDaysProblem } from './index.ts';
 
 export interface StepEffectiveness {
@@ -50,6 +51,8 @@ export interface CampaignReport {
   as_of: string;
   period_days: number;
   steps: StepEffectiveness[];
+  /** A/B steps: per arm, invoices messaged and paid within 7/30 days (./ab.ts). */
+  ab_tests: AbStepResult[];
 }
 
 interface MessageRow {
@@ -168,5 +171,5 @@ export async function campaignReport(
       ),
     }),
   );
-  return { as_of: asOf, period_days: periodDays, steps };
+  return { as_of: asOf, period_days: periodDays, steps, ab_tests: await abResults(db, { asOf, periodDays }) };
 }

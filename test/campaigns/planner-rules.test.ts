@@ -74,6 +74,42 @@ campaigns:
     assert.equal(campaignsOf(4).size, 0);
   });
 
+  it('R1 exclusive: a campaign a person assigned wins over the audience match; an unknown one is ignored', () => {
+    const defs = campaigns(`
+campaigns:
+  - key: standard
+    priority: 100
+    steps: [ { key: due, offset_days: 0, template: due-today } ]
+  - key: gentle
+    priority: 200
+    audience: { tags_any: [never-matches] }
+    steps: [ { key: due, offset_days: 0, template: gentle-due } ]
+  - key: welcome
+    trigger: customer_created
+    steps: [ { key: hello, offset_days: 0, template: welcome } ]
+`);
+    const sim = new Simulation(
+      defs,
+      [
+        customer(1, { assignedCampaign: 'gentle' }),
+        customer(2, { assignedCampaign: 'retired-campaign' }),
+        customer(3, { assignedCampaign: 'welcome' }),
+        customer(4),
+      ],
+      [1, 2, 3, 4].map((n) => invoice(n, n, '2026-03-02')),
+    );
+    sim.runDays('2026-03-02', '2026-03-02');
+    assert.deepEqual(
+      sim.table().filter((row) => !row.includes(' welcome')),
+      [
+        '2026-03-02 C1 email gentle-due INV-1',
+        '2026-03-02 C2 email due-today INV-2',
+        '2026-03-02 C3 email due-today INV-3',
+        '2026-03-02 C4 email due-today INV-4',
+      ],
+    );
+  });
+
   it('R1 exclusive: min/max open balance compare the customer total in its own currency', () => {
     // C1 owes 600.00 EUR (and 900.00 USD, which does not count) → "large" (min 500);
     // C2 owes 400.00 EUR → "standard". Both invoices due Mon 2 March 2026.

@@ -87,7 +87,9 @@ export function matchesAudience(
 /**
  * R1: the customer's one dunning campaign — the matching non-event campaign with the lowest
  * priority; ties go to the campaign key in alphabetical order, so the choice never depends
- * on the order of the file or of the database rows.
+ * on the order of the file or of the database rows. A campaign a person assigned to the
+ * customer comes first, whatever its audience, while it is an active dunning campaign; an
+ * assignment naming a campaign that no longer exists (or an event campaign) is ignored.
  */
 export function dunningCampaignFor(
   campaigns: CampaignDefinition[],
@@ -95,6 +97,10 @@ export function dunningCampaignFor(
   invoices: PlannerInvoice[],
   settings: EngineSettings,
 ): CampaignDefinition | null {
+  if (customer.assignedCampaign) {
+    const assigned = campaigns.find((c) => c.key === customer.assignedCampaign && c.trigger === undefined);
+    if (assigned) return assigned;
+  }
   let best: CampaignDefinition | null = null;
   for (const campaign of campaigns) {
     if (campaign.trigger !== undefined) continue;

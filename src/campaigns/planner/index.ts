@@ -10,6 +10,7 @@
  * every given customer for D and does not wait for send_at.
  */
 import { addDays, type CalendarDate, daysBetween, daysInMonth, weekdayKey } from '../../ledger/dates.ts';
+import { campaignForCustomer, variantOffsets } from './ab.ts';
 import {
   customerCurrency,
   customerLanguage,
@@ -35,6 +36,7 @@ import type {
   Wait,
 } from './types.ts';
 
+export { abArm, campaignForCustomer, resolveArms, stepForArm } from './ab.ts';
 export { type FiringSubject, firingKey } from './slots.ts';
 export type * from './types.ts';
 
@@ -206,6 +208,7 @@ class CustomerDay {
     if (extra.messageIndex !== undefined) d.messageIndex = extra.messageIndex;
     if (extra.taskIndex !== undefined) d.taskIndex = extra.taskIndex;
     if (f.campaign.versionId !== undefined) d.campaignVersionId = f.campaign.versionId;
+    if (f.step.arm !== undefined) d.arm = f.step.arm;
     return d;
   }
 
@@ -255,6 +258,7 @@ class CustomerDay {
       ),
     };
     if (campaign.versionId !== undefined) message.campaignVersionId = campaign.versionId;
+    if (step.arm !== undefined) message.arm = step.arm;
     const messageIndex = this.plan.messages.push(message) - 1;
     for (const f of firings) this.plan.firings.push(this.decision(f, 'fired', { messageIndex }));
   }
@@ -656,7 +660,8 @@ export function planDay(input: PlannerInput): DayPlan {
     const paused = isPaused(customer, input.date);
     const dunning = dunningCampaignFor(input.campaigns, customer, invoices, input.settings);
     if (dunning && !paused) {
-      planDunning(day, dunning, recorded, {
+      // A/B steps: the customer's arm of each (a pure function of its id; planner/ab.ts).
+      planDunning(day, campaignForCustomer(dunning, customer.id), recorded, {
         ...input,
         priorMessages: messagesByCustomer.get(customer.id) ?? [],
       });
@@ -691,6 +696,7 @@ export function unsettledCustomers(input: PlannerInput, plan: DayPlan): Set<numb
     if (c.trigger !== undefined) continue;
     const first = campaignSlotTable(c).slots[0];
     if (first && first.offset < firstOffset) firstOffset = first.offset;
+    for (const o of variantOffsets(c)) if (o < firstOffset) firstOffset = o;
   }
   if (firstOffset === Number.POSITIVE_INFINITY) return out;
   const invoicesByCustomer = new Map<number, PlannerInvoice[]>();

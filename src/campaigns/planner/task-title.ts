@@ -53,7 +53,10 @@ const engine = new Liquid({
   strictFilters: true,
   strictVariables: true,
   parseLimit: 4_000,
-  renderLimit: 200,
+  // renderLimit is wall time: a loaded machine once took > 200 ms for a plain title and the
+  // plan fell back to the campaign-name title (a timing-dependent plan breaks R10). The memory
+  // and parse limits bound runaway templates; this only stops one that still spins.
+  renderLimit: 5_000,
   memoryLimit: 1_000_000,
   fs: noFiles,
   root: [],

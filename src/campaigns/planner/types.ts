@@ -39,6 +39,28 @@ export interface StepDefinition {
   cc: string[];
   /** Task title (Liquid: customer, invoices) for task steps. */
   task?: string;
+  /** A/B test of this step (dunning campaigns only): what arm b does instead. */
+  variant?: StepVariant;
+  /**
+   * Set only on a step resolved for one customer (planner/ab.ts): the arm it was resolved
+   * to. The firing and the message it carries record it, so reports can group by arm.
+   */
+  arm?: AbArm;
+}
+
+/** The two arms of an A/B step: a = the step as written, b = its variant. */
+export type AbArm = 'a' | 'b';
+
+/** Share of customers in arm b when the file does not say. */
+export const DEFAULT_SPLIT_PERCENT = 50;
+
+export interface StepVariant {
+  /** Arm b sends this template instead (email steps). */
+  template?: string;
+  /** Arm b fires at this offset instead (steps without repeat; keeps the step's place). */
+  offsetDays?: number;
+  /** Percent of customers in arm b (1–99). */
+  splitPercent: number;
 }
 
 export interface CampaignDefinition {
@@ -97,6 +119,11 @@ export interface PlannerCustomer {
   language: string | null;
   timeZone: string | null;
   accountManagerEmail: string | null;
+  /**
+   * A dunning campaign a person chose for this customer (customers.campaign_key, set on the
+   * customer page); it wins over R1's audience match while it names an active dunning campaign.
+   */
+  assignedCampaign?: string | null;
   /** The customer's local date when it was created in Dunwell (customer_created event). */
   createdOn: CalendarDate;
   /** Dunning paused indefinitely (customers pause without --until). */
@@ -197,6 +224,8 @@ export interface FiringDecision {
    * nothing is lost, and the shell stores the list as the row's also_skipped.
    */
   alsoSkipped?: string[];
+  /** A/B steps: the customer's arm of the step (recorded so reports can group by it). */
+  arm?: AbArm;
   /** The message or task (index into DayPlan.messages / tasks) that carries a fired slot. */
   messageIndex?: number;
   taskIndex?: number;
@@ -221,6 +250,8 @@ export interface PlannedMessage {
   invoices: { invoiceId: number; number: string; currency: string; openBalance: number; stepKey: string }[];
   /** 'invoice' → one '<number>.pdf' per listed invoice; 'statement' → 'statement-<date>.pdf'. */
   attach: ('invoice' | 'statement')[];
+  /** A/B: the arm of the step whose template the message uses, when that step is an A/B step. */
+  arm?: AbArm;
 }
 
 export interface PlannedTask {

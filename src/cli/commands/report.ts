@@ -226,4 +226,28 @@ function printCampaigns(ctx: CommandContext, report: CampaignReport): void {
   )) {
     ctx.print(line);
   }
+  if (report.ab_tests.length > 0) printAbTests(ctx, report);
+}
+
+/** A/B steps (docs/campaigns.md): per arm, invoices paid within 7/30 days of the message. */
+function printAbTests(ctx: CommandContext, report: CampaignReport): void {
+  ctx.print();
+  ctx.print('A/B steps: invoices paid within 7 and 30 days of the message, per arm');
+  const rows = report.ab_tests.flatMap((step) =>
+    step.arms.map((a) => [
+      step.campaign,
+      step.step,
+      a.arm,
+      String(a.customers),
+      String(a.invoices),
+      `${share(a.paid_7d_percent)} (${a.paid_7d} of ${a.matured_7d})`,
+      `${share(a.paid_30d_percent)} (${a.paid_30d} of ${a.matured_30d})`,
+    ]),
+  );
+  for (const line of table(
+    [['Campaign', 'Step', 'Arm', 'Customers', 'Invoices', 'Paid ≤7 d', 'Paid ≤30 d'], ...rows],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+  )) {
+    ctx.print(line);
+  }
 }
