@@ -12,6 +12,7 @@
  */
 import type { Queryable } from '../platform/db/index.ts';
 import { NotFoundError, UserError } from '../platform/errors.ts';
+import { type CampaignAudienceDef, campaignMembershipSql } from './campaign-membership.ts';
 import { type CalendarDate, daysBetween } from './dates.ts';
 import { formatAmount } from './money.ts';
 
@@ -300,6 +301,12 @@ function customerJson(r: CustomerRow): CustomerJson {
   };
 }
 
+export const CUSTOMER_SORTS = ['name', 'open_balance', 'overdue', 'oldest_overdue_days', 'priority'] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+/** Days past due of the customer's most overdue open invoice (PRODUCT §7's aging buckets). */
+export const OVERDUE_BUCKETS = ['current', '1-30', '31-60', '61-90', '91+'] as const;
+export type OverdueBucket = (typeof OVERDUE_BUCKETS)[number];
+
 export interface CustomerFilter extends PageRequest {
   /** today in the organisation's time zone: the reference for "overdue" and "paused" */
   today: CalendarDate;
@@ -312,41 +319,183 @@ export interface CustomerFilter extends PageRequest {
   paused?: boolean | undefined;
   /** true: has an overdue invoice; false: has none */
   overdue?: boolean | undefined;
+  /** the bucket of the customer's most overdue open invoice; 'current': open, none overdue */
+  overdueBucket?: OverdueBucket | undefined;
+  /** the assigned collector's user id, or 'none' for customers nobody is assigned to */
+  collector?: number | 'none' | undefined;
+  /** true: has a contact whose address bounced or complained; false: has none */
+  bounced?: boolean | undefined;
+  /**
+   * The dunning campaign (R1) the customer is in: the campaign's key, or null for "none";
+   * `campaigns` are the active definitions (src/ledger/campaign-membership.ts).
+   */
+  campaign?: { key: string | null; campaigns: CampaignAudienceDef[] } | undefined;
+  /**
+   * name (A→Z by default), open_balance and overdue (in the customer's own currency, largest
+   * first), oldest_overdue_days (most overdue first), priority (high first); `reverse` flips
+   * the default direction. Ties go by id, so the keyset cursor (value, id) is exact.
+   */
+  sort?: CustomerSort | undefined;
+  reverse?: boolean | undefined;
 }
 
-export async function listCustomers(db: Queryable, f: CustomerFilter): Promise<Page<CustomerJson>> {
-  const ps = new Params();
-  const today = ps.p(f.today);
+/** The conditions of a customer filter on `customers c JOIN organisation o ON o.id = 1`. */
+export function customerConditions(
+  f: Omit<CustomerFilter, 'limit' | 'cursor' | 'sort' | 'reverse'>,
+  bind: (value: unknown) => string,
+  todayParam?: string,
+): string[] {
+  // PostgreSQL refuses a bound parameter the statement never uses: bind today only when needed.
+  let bound = todayParam;
+  const day = () => {
+    bound ??= bind(f.today);
+    return bound;
+  };
   const where: string[] = [];
   if (f.q) {
-    const pattern = ps.p(likePattern(f.q));
+    const pattern = bind(likePattern(f.q));
     where.push(`(c.name ILIKE ${pattern} OR c.external_id ILIKE ${pattern})`);
   }
-  if (f.tag) where.push(`c.tags @> ARRAY[${ps.p(f.tag)}::text]`);
-  if (f.currency) where.push(`coalesce(c.currency, o.default_currency) = ${ps.p(f.currency)}`);
-  if (f.priority) where.push(`c.priority = ${ps.p(f.priority)}`);
+  if (f.tag) where.push(`c.tags @> ARRAY[${bind(f.tag)}::text]`);
+  if (f.currency) where.push(`coalesce(c.currency, o.default_currency) = ${bind(f.currency)}`);
+  if (f.priority) where.push(`c.priority = ${bind(f.priority)}`);
   if (f.paused !== undefined) {
-    const paused = `(c.dunning_paused OR (c.paused_until IS NOT NULL AND ${today}::date < c.paused_until))`;
+    const paused = `(c.dunning_paused OR (c.paused_until IS NOT NULL AND ${day()}::date < c.paused_until))`;
     where.push(f.paused ? paused : `NOT ${paused}`);
   }
   if (f.overdue !== undefined) {
     where.push(
       `${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.status = 'open'
-         AND i.open_balance > 0 AND i.due_date < ${today}::date)`,
+         AND i.open_balance > 0 AND i.due_date < ${day()}::date)`,
     );
   }
-  if (f.cursor) {
-    const [key, id] = decodeCursor(f.cursor, 'text');
-    where.push(`(lower(c.name), c.id) > (${ps.p(key)}::text, ${ps.p(id)}::bigint)`);
+  if (f.overdueBucket) {
+    const bounds: Record<OverdueBucket, [number | null, number | null]> = {
+      current: [null, 0],
+      '1-30': [1, 30],
+      '31-60': [31, 60],
+      '61-90': [61, 90],
+      '91+': [91, null],
+    };
+    const [from, to] = bounds[f.overdueBucket];
+    // days past due of the oldest open invoice (any currency) = today − its due date, so
+    // from ≤ today − oldest ≤ to; one grouped pass over customer_open_totals, then a semi-join
+    const having: string[] = [];
+    if (from !== null) having.push(`min(t.oldest_due) <= ${day()}::date - ${from}`);
+    if (to !== null) having.push(`min(t.oldest_due) >= ${day()}::date - ${to}`);
+    where.push(
+      `c.id IN (SELECT t.customer_id FROM customer_open_totals t GROUP BY t.customer_id HAVING ${having.join(' AND ')})`,
+    );
   }
-  const rows = await db.query<CustomerRow>(
-    `${customerSelect(today)}
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY lower(c.name), c.id
-     LIMIT ${ps.p(f.limit + 1)}`,
+  if (f.collector === 'none') where.push('c.collector_user_id IS NULL');
+  else if (f.collector !== undefined) where.push(`c.collector_user_id = ${bind(f.collector)}::bigint`);
+  if (f.bounced !== undefined) {
+    where.push(
+      `${f.bounced ? '' : 'NOT '}EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND k.email_status <> 'ok')`,
+    );
+  }
+  if (f.campaign) where.push(campaignMembershipSql(f.campaign.campaigns, f.campaign.key, bind));
+  return where;
+}
+
+/** Per sort: the key's SQL (on c, o and the open-invoice lateral `k`), its cursor kind, and A→Z or Z→A. */
+function sortKey(
+  sort: CustomerSort,
+  today: string,
+): { sql: string; kind: 'text' | 'int'; descending: boolean; joins: string } {
+  // Amounts come from customer_open_totals (kept by triggers on invoices), in the customer's
+  // own currency only: amounts in different currencies do not add up. The overdue part is the
+  // open balance minus what is not yet due (the open invoices due today or later, read through
+  // invoices_open_due). The oldest overdue invoice is any currency's.
+  const own = `LEFT JOIN customer_open_totals k
+                 ON k.customer_id = c.id AND k.currency = coalesce(c.currency, o.default_currency)`;
+  switch (sort) {
+    case 'name':
+      return { sql: 'lower(c.name)', kind: 'text', descending: false, joins: '' };
+    case 'open_balance':
+      return { sql: 'coalesce(k.open_balance, 0)', kind: 'int', descending: true, joins: own };
+    case 'overdue':
+      return {
+        sql: 'coalesce(k.open_balance, 0) - coalesce(nyd.amount, 0)',
+        kind: 'int',
+        descending: true,
+        joins: `${own}
+          LEFT JOIN (SELECT i.customer_id, i.currency, sum(i.open_balance)::bigint AS amount
+                       FROM invoices i
+                      WHERE i.status = 'open' AND i.open_balance > 0 AND i.due_date >= ${today}::date
+                      GROUP BY i.customer_id, i.currency) nyd
+                 ON nyd.customer_id = c.id AND nyd.currency = k.currency`,
+      };
+    case 'oldest_overdue_days':
+      return {
+        sql: `greatest(coalesce(${today}::date - m.oldest_due, 0), 0)`,
+        kind: 'int',
+        descending: true,
+        joins: `LEFT JOIN (SELECT t.customer_id, min(t.oldest_due) AS oldest_due
+                             FROM customer_open_totals t GROUP BY t.customer_id) m ON m.customer_id = c.id`,
+      };
+    case 'priority':
+      return {
+        sql: `(CASE c.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)`,
+        kind: 'int',
+        descending: false,
+        joins: '',
+      };
+  }
+}
+
+export async function listCustomers(db: Queryable, f: CustomerFilter): Promise<Page<CustomerJson>> {
+  const ps = new Params();
+  const today = ps.p(f.today);
+  const bind = (value: unknown) => ps.p(value);
+  const where = customerConditions(f, bind, today);
+  const key = sortKey(f.sort ?? 'name', today);
+  const descending = key.descending !== Boolean(f.reverse);
+  if (f.cursor) {
+    const [value, id] = decodeCursor(f.cursor, key.kind);
+    where.push(
+      `(${key.sql}, c.id) ${descending ? '<' : '>'} (${ps.p(value)}::${key.kind === 'text' ? 'text' : 'bigint'}, ${ps.p(id)}::bigint)`,
+    );
+  }
+  const direction = descending ? 'DESC' : 'ASC';
+  // First the page's ids in keyset order, then the full rows (with their per-currency totals)
+  // for those ids only.
+  const rows = await db.query<CustomerRow & { sort_key: CursorKey }>(
+    `WITH page AS (
+       SELECT c.id, ${key.sql} AS sort_key
+         FROM customers c JOIN organisation o ON o.id = 1
+         ${key.joins}
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${key.sql} ${direction}, c.id ${direction}
+        LIMIT ${ps.p(f.limit + 1)}
+     )
+     SELECT r.*, p.sort_key
+       FROM page p
+       JOIN LATERAL (${customerSelect(today)} WHERE c.id = p.id) r ON true
+      ORDER BY p.sort_key ${direction}, p.id ${direction}`,
     ps.values,
   );
-  return toPage(rows, f.limit, (r) => r.sort_name, customerJson);
+  return toPage(
+    rows,
+    f.limit,
+    (r) => (key.kind === 'int' ? Number(r.sort_key) : String(r.sort_key)),
+    customerJson,
+  );
+}
+
+/** How many customers match a filter (the bulk actions' "all matching" confirmation). */
+export async function countCustomers(
+  db: Queryable,
+  f: Omit<CustomerFilter, 'limit' | 'cursor' | 'sort' | 'reverse'>,
+): Promise<number> {
+  const ps = new Params();
+  const where = customerConditions(f, (value) => ps.p(value));
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM customers c JOIN organisation o ON o.id = 1
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    ps.values,
+  );
+  return row?.n ?? 0;
 }
 
 export async function getCustomer(

@@ -22,6 +22,10 @@ const PUBLIC: Record<string, string> = {
   '/api/docs': 'API reference',
   '/api/openapi.json': 'OpenAPI document',
   '/api/session': 'sign-in / sign-out',
+  '/api/password-reset':
+    'forgot password: same answer for every address, rate limited (test/users/password-reset)',
+  '/api/password-reset/confirm':
+    'new password with a single-use, hashed, 1-hour token (test/users/password-reset)',
 };
 /** Prefixes of public route families with their own protection (signed tokens, signatures). */
 const PUBLIC_PREFIXES: Record<string, string> = {

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { getCustomer, listCustomers } from '../../ledger/read.ts';
 import { NotFoundError } from '../../platform/errors.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
+import { CustomerFilterQuery, toCustomerFilter } from '../customer-filters.ts';
 import { CustomerDetailSchema, CustomerFields, CustomerInput, CustomerSchema } from '../ledger-schemas.ts';
 import { deleteCustomer } from '../ledger-writes.ts';
 import { registerUpserts } from '../resource.ts';
-import { CurrencyCode, ErrorBody, ExternalIdParam, PageQuery, pageOf, QueryBool } from '../schemas.ts';
+import { ErrorBody, ExternalIdParam, PageQuery, pageOf } from '../schemas.ts';
 
 const PATH = '/api/v1/customers';
 
@@ -17,38 +18,18 @@ export default async function customers(app: ApiApp, deps: AppDeps): Promise<voi
         tags: ['customers'],
         summary: 'List customers',
         description:
-          'Customers ordered by name, with their open balance and overdue amount per currency ' +
-          '(overdue: due before today in the organisation’s time zone).',
-        querystring: z.object({
-          q: z
-            .string()
-            .max(200)
-            .optional()
-            .meta({ description: 'Part of the name or external_id (any case)' }),
-          tag: z.string().max(100).optional().meta({ description: 'Customers with this tag' }),
-          currency: CurrencyCode.optional().meta({ description: 'Customers billed in this currency' }),
-          priority: z.enum(['high', 'normal', 'low']).optional(),
-          paused: QueryBool.optional().meta({ description: 'true: dunning paused; false: not paused' }),
-          overdue: QueryBool.optional().meta({
-            description: 'true: has an overdue invoice; false: has none',
-          }),
-          ...PageQuery,
-        }),
+          'Customers with their open balance and overdue amount per currency (overdue: due before today in ' +
+          'the organisation’s time zone), filtered and sorted as asked (default: by name); keyset-paginated.',
+        querystring: z.object({ ...CustomerFilterQuery, ...PageQuery }),
         response: { 200: pageOf(CustomerSchema), 400: ErrorBody, 422: ErrorBody },
       },
     },
     async (request) => {
-      const q = request.query;
+      const { limit, cursor, ...filter } = request.query;
       return listCustomers(deps.db, {
-        today: await deps.today(),
-        q: q.q,
-        tag: q.tag,
-        currency: q.currency?.toUpperCase(),
-        priority: q.priority,
-        paused: q.paused,
-        overdue: q.overdue,
-        limit: q.limit,
-        cursor: q.cursor,
+        ...(await toCustomerFilter(deps.db, await deps.today(), filter)),
+        limit,
+        cursor,
       });
     },
   );

@@ -35,7 +35,7 @@ function useHash(): string {
 function Route({ hash, user }: { hash: string; user: User }) {
   const customer = /^#\/customers\/(.+)$/.exec(hash);
   if (customer?.[1]) return <Customer id={decodeURIComponent(customer[1])} user={user} />;
-  if (hash.startsWith('#/customers')) return <Customers />;
+  if (hash.startsWith('#/customers')) return <Customers user={user} />;
   if (hash.startsWith('#/worklist')) return <Worklist user={user} />;
   if (hash.startsWith('#/forecast')) return <Forecast />;
   if (hash.startsWith('#/inbox')) return <Inbox user={user} />;

@@ -40,6 +40,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
         <button type="submit" disabled={busy}>
           {busy ? t('signingIn') : t('signIn')}
         </button>
+        <p>
+          <a href="#/reset-password">{t('resetForgot')}</a>
+        </p>
       </form>
     </main>
   );
