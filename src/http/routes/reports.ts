@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCalendarDate } from '../../ledger/dates.ts';
+import { snapshotCache } from '../../reports/cache.ts';
 import { campaignReport } from '../../reports/campaigns.ts';
 import { agingReport, DEFAULT_PERIOD_DAYS, metricsReport } from '../../reports/index.ts';
 import type { ApiApp, AppDeps } from '../app.ts';
@@ -87,7 +88,32 @@ const CampaignStepSchema = z
   })
   .meta({ id: 'CampaignStepEffectiveness' });
 
+const AbStepSchema = z
+  .object({
+    campaign: z.string(),
+    step: z.string(),
+    arms: z.array(
+      z.object({
+        arm: z.enum(['a', 'b']),
+        customers: z.number().int(),
+        invoices: z.number().int(),
+        matured_7d: z.number().int(),
+        paid_7d: z.number().int(),
+        paid_7d_percent: z.number().nullable(),
+        matured_30d: z.number().int(),
+        paid_30d: z.number().int(),
+        paid_30d_percent: z.number().nullable(),
+      }),
+    ),
+  })
+  .meta({
+    id: 'CampaignAbStep',
+    description: 'An A/B step: per arm, invoices messaged and paid (docs/campaigns.md)',
+  });
+
 export default async function reports(app: ApiApp, deps: AppDeps): Promise<void> {
+  // each document computed once per revision of what it reads (src/reports/cache.ts)
+  const cache = snapshotCache(deps.db);
   app.get(
     '/api/v1/reports/aging',
     {
@@ -102,7 +128,10 @@ export default async function reports(app: ApiApp, deps: AppDeps): Promise<void>
         response: { 200: AgingReportSchema, 400: ErrorBody, 422: ErrorBody },
       },
     },
-    async (request) => agingReport(deps.db, { asOf: request.query.as_of ?? (await deps.today()) }),
+    async (request) => {
+      const asOf = request.query.as_of ?? (await deps.today());
+      return cache.get(`aging ${asOf}`, ['ledger'], () => agingReport(deps.db, { asOf }));
+    },
   );
 
   app.get(
@@ -119,11 +148,13 @@ export default async function reports(app: ApiApp, deps: AppDeps): Promise<void>
         response: { 200: MetricsReportSchema, 400: ErrorBody, 422: ErrorBody },
       },
     },
-    async (request) =>
-      metricsReport(deps.db, {
-        asOf: request.query.as_of ?? (await deps.today()),
-        periodDays: request.query.period_days,
-      }),
+    async (request) => {
+      const asOf = request.query.as_of ?? (await deps.today());
+      const periodDays = request.query.period_days;
+      return cache.get(`metrics ${asOf} ${periodDays}`, ['ledger'], () =>
+        metricsReport(deps.db, { asOf, periodDays }),
+      );
+    },
   );
 
   app.get(
@@ -143,16 +174,19 @@ export default async function reports(app: ApiApp, deps: AppDeps): Promise<void>
             as_of: CalendarDateSchema,
             period_days: z.number().int(),
             steps: z.array(CampaignStepSchema),
+            ab_tests: z.array(AbStepSchema),
           }),
           400: ErrorBody,
           422: ErrorBody,
         },
       },
     },
-    async (request) =>
-      campaignReport(deps.db, {
-        asOf: request.query.as_of ?? (await deps.today()),
-        periodDays: request.query.period_days,
-      }),
+    async (request) => {
+      const asOf = request.query.as_of ?? (await deps.today());
+      const periodDays = request.query.period_days;
+      return cache.get(`campaigns ${asOf} ${periodDays}`, ['ledger', 'activity'], () =>
+        campaignReport(deps.db, { asOf, periodDays }),
+      );
+    },
   );
 }
