@@ -116,6 +116,14 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       io.stderr.write(`dunwell: ${err.message}\n`);
       return 1;
     }
+    // a full disk (SQLSTATE 53100 from the database, ENOSPC from a file): the cause, not a stack trace
+    const code = (err as { code?: unknown }).code;
+    if (code === '53100' || code === 'ENOSPC') {
+      io.stderr.write(
+        `dunwell: out of disk space: ${(err as Error).message}; free some space and run it again\n`,
+      );
+      return 1;
+    }
     io.stderr.write(`dunwell: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   } finally {

@@ -36,11 +36,18 @@ function lockDataDir(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       return () => rmSync(file, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // a full disk or a read-only directory: say so instead of a stack trace
+        rmSync(file, { force: true });
+        throw new UserError(`cannot lock the embedded store ${dir}: ${(err as Error).message}`);
+      }
       const pid = Number(readFileSync(file, 'utf8'));
       if (pid && pid !== process.pid && isAlive(pid)) {
         throw new UserError(

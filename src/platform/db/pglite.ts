@@ -61,10 +61,22 @@ export async function openPglite(
     location: inMemory ? 'memory' : dataDir,
     ...base,
     async transaction(work) {
-      return pg.transaction(async (t) => {
-        const tx: Tx = { engine: 'pglite', ...queryable(t as unknown as PgliteLike) };
-        return work(tx);
-      });
+      // When the work fails (a full disk in the middle of a COPY…), PGlite's own ROLLBACK can
+      // fail too ("cannot drop active portal"); the work's error is the one that says why.
+      let failure: { error: unknown } | undefined;
+      try {
+        return await pg.transaction(async (t) => {
+          const tx: Tx = { engine: 'pglite', ...queryable(t as unknown as PgliteLike) };
+          try {
+            return await work(tx);
+          } catch (error) {
+            failure = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        throw failure ? failure.error : error;
+      }
     },
     async withAdvisoryLock(key, work) {
       // One process owns a PGlite directory; the lock keeps the same code path as PostgreSQL.

@@ -13,6 +13,24 @@ typeOverrides.setTypeParser(TYPE_OIDS.numeric, (v: string) => v);
 
 type Client = pg.PoolClient | pg.Pool;
 
+/**
+ * A checked-out client whose server goes away between two queries (a restart, an
+ * administrator's pg_terminate_backend) emits 'error'; with no listener that ends the whole
+ * process. While we hold a client we listen and ignore it: the next query on the client
+ * fails and reports it, and a client that broke is discarded on release, not pooled again.
+ */
+function hold(client: pg.PoolClient): (broken?: boolean) => void {
+  let failed = false;
+  const onError = () => {
+    failed = true;
+  };
+  client.on('error', onError);
+  return (broken) => {
+    client.off('error', onError);
+    client.release(broken || failed ? true : undefined);
+  };
+}
+
 function queryable(client: Client): Queryable {
   return {
     async query(sql, params = []) {
@@ -33,10 +51,11 @@ function queryable(client: Client): Queryable {
       };
       if (client instanceof pg.Pool) {
         const c = await client.connect();
+        const release = hold(c);
         try {
           await run(c);
         } finally {
-          c.release();
+          release();
         }
       } else {
         await run(client);
@@ -78,6 +97,8 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     ...queryable(pool),
     async transaction(work) {
       const client = await pool.connect();
+      const release = hold(client);
+      let broken = false;
       try {
         await client.query('BEGIN');
         const tx: Tx = { engine: 'postgres', ...queryable(client) };
@@ -85,14 +106,17 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
         throw err;
       } finally {
-        client.release();
+        release(broken);
       }
     },
     async withAdvisoryLock(key, work) {
       const client = await pool.connect();
+      const release = hold(client);
       try {
         await client.query('SELECT pg_advisory_lock($1)', [key]);
         try {
@@ -101,7 +125,7 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
           await client.query('SELECT pg_advisory_unlock($1)', [key]);
         }
       } finally {
-        client.release();
+        release();
       }
     },
     async close() {
