@@ -169,6 +169,14 @@ export function installErrorHandling(
       const details = Array.isArray(err.details) ? err.details : undefined;
       return send(reply, 422, errorPayload('invalid_request', err.message, details));
     }
+    if (pgCode(err) === '22021' || pgCode(err) === '22P05') {
+      // PostgreSQL text cannot hold a NUL character (found by test/security/api-fuzz.test.ts)
+      return send(
+        reply,
+        422,
+        errorPayload('invalid_request', 'text values must not contain NUL (\\u0000) characters'),
+      );
+    }
     if (pgCode(err) === '23503') {
       return send(
         reply,

@@ -314,7 +314,8 @@ function safeFileName(name: string): string {
   const cleaned = base
     .replace(/[^\p{L}\p{N} ._()-]/gu, '_')
     .slice(-120)
-    .trim();
+    .trim()
+    .replace(/^\.+/, ''); // never ".", ".." or a hidden name (test/security/path-traversal.test.ts)
   return cleaned || 'upload';
 }
 

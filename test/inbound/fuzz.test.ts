@@ -1,7 +1,8 @@
 /**
  * Fuzzing the parser and classifier with fast-check mutations of sisimai's sample bounces:
  * byte flips, truncation, duplicated headers and damaged MIME boundaries. Every mutant must
- * be classified (no exception) within 2 s, measured per message. 200 runs in CI;
+ * be classified (no exception) within 10 s, measured per message (a bound that catches
+ * catastrophic backtracking, which takes minutes, without failing on a busy CI machine). 200 runs in CI;
  * DUNWELL_FUZZ_RUNS=20000 for a long run. A second test feeds inputs shaped to make
  * backtracking regular expressions blow up (long runs of address characters without an "@",
  * repeated rule words, huge lines), as bounces, replies and HTML.
@@ -14,7 +15,7 @@ import fc from 'fast-check';
 import { classifyRaw } from '../../src/inbound/index.ts';
 
 const SISIMAI = join(import.meta.dirname, '../../../shared/external/sisimai-bounces/eml');
-const LIMIT_MS = 2000;
+const LIMIT_MS = Number(process.env.DUNWELL_FUZZ_CASE_MS ?? '') || 10_000;
 const RUNS = Number(process.env.DUNWELL_FUZZ_RUNS ?? '') || 200;
 
 type Mutation =
@@ -82,7 +83,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 describe('fuzz: mutated sisimai bounces', {
   skip: existsSync(SISIMAI) ? false : `${SISIMAI} is absent`,
 }, () => {
-  it('classifies every mutant without throwing, each within 2 s', async () => {
+  it('classifies every mutant without throwing, each within the time bound', async () => {
     const files = readdirSync(SISIMAI).sort();
     // 20 files spread over the set (different MTA families).
     const step = Math.max(1, Math.floor(files.length / 20));

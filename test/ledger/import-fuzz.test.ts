@@ -148,7 +148,11 @@ describeEachEngine('import fuzz', (db) => {
           }
         },
       ),
-      { numRuns: 200 },
+      // long mode: DUNWELL_FUZZ_RUNS (npm run test:fuzz), replayable with DUNWELL_FUZZ_SEED
+      {
+        numRuns: Number(process.env.DUNWELL_FUZZ_RUNS ?? '') || 200,
+        seed: Number(process.env.DUNWELL_FUZZ_SEED ?? '') || 20261125,
+      },
     );
     // the generators must exercise both outcomes, or the property proves little
     assert.ok(results > 20 && userErrors > 5, `results ${results}, user errors ${userErrors}`);

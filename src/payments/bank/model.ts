@@ -61,8 +61,17 @@ export interface ParsedFile {
   statements: Statement[];
 }
 
-/** A bank file that cannot be read: says what and where (line, element or record). */
-export class BankFileError extends UserError {}
+/**
+ * A bank file that cannot be read: says what and where (line, element or record). The message
+ * quotes the file, so it is kept to one printable line of at most 300 characters (control
+ * characters shown as escapes), whatever the file holds.
+ */
+export class BankFileError extends UserError {
+  constructor(message: string) {
+    const line = message.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
+    super(line.length > 300 ? `${line.slice(0, 299)}…` : line);
+  }
+}
 
 /**
  * Decimal text as banks write it ('1234.50', '1234,50', '380115,' or '8.850') → minor units.
