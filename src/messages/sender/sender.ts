@@ -602,6 +602,16 @@ export function createSender(db: Db, options: SenderOptions): Sender {
     return pending;
   }
 
+  /** Claimed messages never handed to the server go back to `planned` (see drain). */
+  async function releaseUnsent(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db.execute(
+      `UPDATE outbox_messages SET status = 'planned', status_changed_at = $2
+        WHERE id = ANY($1::bigint[]) AND status = 'sending' AND handed_over_at IS NULL`,
+      [ids, now().toISOString()],
+    );
+  }
+
   /** Hands a batch over, a group of messages at a time; returns what became of each. */
   async function sendBatch(pending: readonly Pending[], counts: SendCounts): Promise<void> {
     let next = 0;
@@ -686,13 +696,26 @@ export function createSender(db: Db, options: SenderOptions): Sender {
       // A pipeline of two batches: while one is handed over, the next is claimed, loaded and
       // rendered. A stop request lets both finish and claims nothing more.
       let upcoming = nextBatch();
-      for (;;) {
-        const batch = await upcoming;
-        if (!batch) break;
-        upcoming = nextBatch();
-        // do not leave a rejection unobserved while this batch is sent; it is awaited above
-        upcoming.catch(() => {});
-        await sendBatch(batch, counts);
+      let current: Pending[] | null = null;
+      try {
+        for (;;) {
+          current = await upcoming;
+          if (!current) break;
+          upcoming = nextBatch();
+          // do not leave a rejection unobserved while this batch is sent; it is awaited below
+          upcoming.catch(() => {});
+          await sendBatch(current, counts);
+        }
+      } catch (err) {
+        // The database (or something unexpected) failed mid-drain. What this sender claimed
+        // but never handed over — the rest of this batch and the whole next one — goes back
+        // to `planned` now instead of waiting out the lease; what was handed over stays for
+        // recovery to settle (sent, or unknown). Best effort: with the database gone, the
+        // lease-based recovery of the next start does the same.
+        const later = await upcoming.catch(() => null);
+        const ids = [...(current ?? []), ...(later ?? [])].map((p) => p.message.id);
+        await releaseUnsent(ids).catch(() => {});
+        throw err;
       }
       return counts;
     },
