@@ -13,7 +13,7 @@
  */
 import { addDays, type CalendarDate, dayOfWeek, isCalendarDate } from '../ledger/dates.ts';
 import { type CurrencyCode, formatAmount } from '../ledger/money.ts';
-import { decodeCursor, encodeCursor } from '../ledger/read.ts';
+import { decodeCursor, toPage } from '../ledger/read.ts';
 import type { Queryable } from '../platform/db/index.ts';
 import { UserError } from '../platform/errors.ts';
 import { periodDaysProblem } from './index.ts';
@@ -352,24 +352,25 @@ export async function drillInvoices(
     `SELECT * FROM (${base}) s WHERE open_amount > 0 ${after} ORDER BY s.due_date, s.id LIMIT $6`,
     pageParams,
   );
-  const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
   return {
     total: formatAmount(sum?.total ?? 0, f.currency),
     count: sum?.n ?? 0,
-    items: page.map((r) => ({
-      number: r.number,
-      external_id: r.external_id,
-      customer_external_id: r.customer_external_id,
-      customer_name: r.customer_name,
-      issue_date: r.issue_date,
-      due_date: r.due_date,
-      days_past_due: r.days_past_due,
-      amount: formatAmount(r.amount, f.currency),
-      open_amount: formatAmount(Number(r.open_amount), f.currency),
-    })),
-    next_cursor: more && last ? encodeCursor(last.due_date, last.id) : null,
+    ...toPage(
+      rows,
+      f.limit,
+      (r) => r.due_date,
+      (r) => ({
+        number: r.number,
+        external_id: r.external_id,
+        customer_external_id: r.customer_external_id,
+        customer_name: r.customer_name,
+        issue_date: r.issue_date,
+        due_date: r.due_date,
+        days_past_due: r.days_past_due,
+        amount: formatAmount(r.amount, f.currency),
+        open_amount: formatAmount(Number(r.open_amount), f.currency),
+      }),
+    ),
   };
 }
 
@@ -427,22 +428,23 @@ export async function drillPayments(
       ORDER BY p.date, p.id LIMIT $4`,
     params,
   );
-  const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
   return {
     total: formatAmount(sum?.total ?? 0, f.currency),
     count: sum?.n ?? 0,
-    items: page.map((r) => ({
-      external_id: r.external_id,
-      customer_external_id: r.customer_external_id,
-      customer_name: r.customer_name,
-      date: r.date,
-      amount: formatAmount(r.amount, f.currency),
-      reference: r.reference,
-      source: r.source,
-    })),
-    next_cursor: more && last ? encodeCursor(last.date, last.id) : null,
+    ...toPage(
+      rows,
+      f.limit,
+      (r) => r.date,
+      (r) => ({
+        external_id: r.external_id,
+        customer_external_id: r.customer_external_id,
+        customer_name: r.customer_name,
+        date: r.date,
+        amount: formatAmount(r.amount, f.currency),
+        reference: r.reference,
+        source: r.source,
+      }),
+    ),
   };
 }
 
@@ -506,12 +508,5 @@ export async function drillMessages(
       ORDER BY m.id LIMIT ${limit}`,
     params,
   );
-  const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
-  return {
-    count: sum?.n ?? 0,
-    items: page,
-    next_cursor: more && last ? encodeCursor(last.id, last.id) : null,
-  };
+  return { count: sum?.n ?? 0, ...toPage(rows, f.limit, (r) => r.id) };
 }
