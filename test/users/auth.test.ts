@@ -224,3 +224,35 @@ it('dunwell users add reads the password from stdin and never prints it', async 
   assert.equal(json.password, null);
   assert.doesNotMatch(printed, /horse/);
 });
+
+it('dunwell users role and disable refuse to leave the workspace without an active admin', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dunwell-users-'));
+  await seedDataDir(dir);
+  const run = async (args: string[]) => {
+    const err = new PassThrough();
+    let said = '';
+    err.on('data', (chunk) => {
+      said += String(chunk);
+    });
+    const code = await main([...args, '--db', dir], { stdout: new PassThrough(), stderr: err, env: {} });
+    return { code, said };
+  };
+  const stdin = new PassThrough();
+  const realStdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+  Object.defineProperty(process, 'stdin', { value: stdin, configurable: true });
+  stdin.end(`${PASSWORD}\n`);
+  try {
+    assert.equal(
+      (await run(['users', 'add', 'boss@example.com', '--role', 'admin', '--password-stdin'])).code,
+      0,
+    );
+  } finally {
+    if (realStdin) Object.defineProperty(process, 'stdin', realStdin);
+  }
+  const demote = await run(['users', 'role', 'boss@example.com', 'viewer']);
+  assert.notEqual(demote.code, 0);
+  assert.match(demote.said, /last active admin/);
+  const disable = await run(['users', 'disable', 'boss@example.com']);
+  assert.notEqual(disable.code, 0);
+  assert.match(disable.said, /last active admin/);
+});

@@ -1,10 +1,10 @@
 import { UsageError } from '../../platform/errors.ts';
+import { updateWorkspaceUser } from '../../settings/users.ts';
 import {
   addUser,
+  getUserByEmail,
   listUsers,
-  setUserDisabled,
   setUserPassword,
-  setUserRole,
   USER_ROLES,
   type User,
 } from '../../users/users.ts';
@@ -81,7 +81,11 @@ export default defineCommand({
       case 'role': {
         if (!extra)
           throw new UsageError(`users role needs EMAIL and a role (${USER_ROLES.join(', ')})\n${USAGE}`);
-        const user = await setUserRole(await ctx.db(), needEmail(), extra);
+        // the workspace's rule here too: the last active admin is never demoted
+        const db = await ctx.db();
+        const user = await updateWorkspaceUser(db, (await getUserByEmail(db, needEmail())).id, {
+          role: extra,
+        });
         if (ctx.json) ctx.printJson(user);
         ctx.print(`${user.email} is now ${user.role}; their sessions were ended.`);
         return 0;
@@ -89,7 +93,10 @@ export default defineCommand({
       case 'disable':
       case 'enable': {
         if (extra) throw new UsageError(`unexpected argument "${extra}"\n${USAGE}`);
-        const user = await setUserDisabled(await ctx.db(), needEmail(), action === 'disable');
+        const db = await ctx.db();
+        const user = await updateWorkspaceUser(db, (await getUserByEmail(db, needEmail())).id, {
+          disabled: action === 'disable',
+        });
         if (ctx.json) ctx.printJson(user);
         ctx.print(
           action === 'disable'
