@@ -8,17 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../src/http/server.ts';
-import { fixedClock } from '../../src/platform/clock.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { agingReport, metricsReport } from '../../src/reports/index.ts';
-import { ARTIFACTS, describeInBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.ts';
-import { engines, freshDb } from '../support/db.ts';
-import { noSeriousViolations, seed, signIn } from './support.ts';
+import { ARTIFACTS, describeInBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { closeWorkspace, noSeriousViolations, openWorkspace, signIn } from './support.ts';
 
 describeInBrowser('workspace in a browser', () => {
   describe('workspace in a browser (1280×800)', () => {
-    const engine = engines().includes('postgres') ? 'postgres' : 'pglite';
     let db: Db;
     let server: RunningServer;
     let browser: LaunchedBrowser;
@@ -29,17 +26,9 @@ describeInBrowser('workspace in a browser', () => {
       page.screenshot({ path: join(ARTIFACTS, `workspace-${name}.png`), fullPage: true });
 
     before(async () => {
-      db = await freshDb(engine);
-      await seed(db, today);
-      server = await startServer({ db, clock: fixedClock(now), port: 0 });
-      browser = await launchBrowser({ width: 1280, height: 800 });
-      page = browser.page;
+      ({ db, server, browser, page } = await openWorkspace({ now }));
     });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-      await db?.close();
-    });
+    after(() => closeWorkspace({ browser, server, db }));
 
     it('signs in and shows the same receivables as the aging report', async () => {
       await page.goto(`${server.url}/app`);

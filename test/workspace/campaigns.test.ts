@@ -13,14 +13,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { organisationToday } from '../../src/campaigns/load.ts';
 import { applyCampaignFile, loadActiveCampaigns } from '../../src/campaigns/store.ts';
-import { type RunningServer, startServer } from '../../src/http/server.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import { addDays } from '../../src/ledger/dates.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { addUser } from '../../src/users/users.ts';
-import { ARTIFACTS, describeInBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.ts';
-import { engines, freshDb } from '../support/db.ts';
-import { noSeriousViolations, PASSWORD, seed, signIn } from './support.ts';
+import { ARTIFACTS, describeInBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { closeWorkspace, noSeriousViolations, openWorkspace, PASSWORD, signIn } from './support.ts';
 
 const FILE = `
 campaigns:
@@ -39,7 +38,6 @@ campaigns:
 
 describeInBrowser('campaign editor in a browser', () => {
   describe('campaign editor in a browser (1280×900)', () => {
-    const engine = engines().includes('postgres') ? 'postgres' : 'pglite';
     let db: Db;
     let server: RunningServer;
     let browser: LaunchedBrowser;
@@ -48,33 +46,33 @@ describeInBrowser('campaign editor in a browser', () => {
     const now = new Date();
 
     before(async () => {
-      db = await freshDb(engine);
-      await seed(db, now.toISOString().slice(0, 10));
-      today = await organisationToday(db, fixedClock(now));
-      // INV-2's due date relative to the organisation's today (the seed used UTC's).
-      await db.query("UPDATE invoices SET due_date = $1::date WHERE number = 'INV-2'", [addDays(today, 20)]);
-      await applyCampaignFile(db, { text: FILE, fileName: 'test.yaml', actor: 'test' });
-      await addUser(db, { email: 'admin@example.com', role: 'admin', password: PASSWORD });
-      // One A/B firing of step "due" (arm b), sent 20 days ago and listing INV-1 (unpaid): the
-      // A/B results card shows arm b with 1 customer, 1 invoice, 0 of 1 paid within 7 days.
-      await db.exec(`
-        INSERT INTO outbox_messages (id, customer_id, campaign_key, step_key, template, language, dunning, planned_for, status, sent_at, ab_arm)
-        SELECT 9001, id, 'standard', 'due', 'due-today', 'en', true, date '${today}' - 20, 'sent', (date '${today}' - 20) + time '12:00', 'b'
-          FROM customers WHERE external_id = 'C-100';
-        INSERT INTO outbox_message_invoices (message_id, invoice_id, position, step_key, open_balance)
-        SELECT 9001, id, 1, 'due', open_balance FROM invoices WHERE number = 'INV-1';
-        INSERT INTO engine_firings (slot_key, customer_id, invoice_id, campaign_key, step_key, occurrence, slot_offset, fired_on, outcome, message_id, ab_arm)
-        SELECT 'inv:' || i.id || ':standard:due:0', i.customer_id, i.id, 'standard', 'due', 0, 0, date '${today}' - 20, 'fired', 9001, 'b'
-          FROM invoices i WHERE number = 'INV-1';`);
-      server = await startServer({ db, clock: fixedClock(now), port: 0 });
-      browser = await launchBrowser({ width: 1280, height: 900 });
-      page = browser.page;
+      ({ db, server, browser, page } = await openWorkspace({
+        now,
+        width: 1280,
+        height: 900,
+        prepare: async (db) => {
+          today = await organisationToday(db, fixedClock(now));
+          // INV-2's due date relative to the organisation's today (the seed used UTC's).
+          await db.query("UPDATE invoices SET due_date = $1::date WHERE number = 'INV-2'", [
+            addDays(today, 20),
+          ]);
+          await applyCampaignFile(db, { text: FILE, fileName: 'test.yaml', actor: 'test' });
+          await addUser(db, { email: 'admin@example.com', role: 'admin', password: PASSWORD });
+          // One A/B firing of step "due" (arm b), sent 20 days ago and listing INV-1 (unpaid): the
+          // A/B results card shows arm b with 1 customer, 1 invoice, 0 of 1 paid within 7 days.
+          await db.exec(`
+            INSERT INTO outbox_messages (id, customer_id, campaign_key, step_key, template, language, dunning, planned_for, status, sent_at, ab_arm)
+            SELECT 9001, id, 'standard', 'due', 'due-today', 'en', true, date '${today}' - 20, 'sent', (date '${today}' - 20) + time '12:00', 'b'
+              FROM customers WHERE external_id = 'C-100';
+            INSERT INTO outbox_message_invoices (message_id, invoice_id, position, step_key, open_balance)
+            SELECT 9001, id, 1, 'due', open_balance FROM invoices WHERE number = 'INV-1';
+            INSERT INTO engine_firings (slot_key, customer_id, invoice_id, campaign_key, step_key, occurrence, slot_offset, fired_on, outcome, message_id, ab_arm)
+            SELECT 'inv:' || i.id || ':standard:due:0', i.customer_id, i.id, 'standard', 'due', 0, 0, date '${today}' - 20, 'fired', 9001, 'b'
+              FROM invoices i WHERE number = 'INV-1';`);
+        },
+      }));
     });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-      await db?.close();
-    });
+    after(() => closeWorkspace({ browser, server, db }));
 
     const forecastText = async (day: string) => {
       await page.goto(`${server.url}/app#/forecast`);

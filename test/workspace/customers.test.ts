@@ -11,20 +11,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../src/http/server.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import { drainOutbox } from '../../src/messages/sender/index.ts';
 import { fixedClock } from '../../src/platform/clock.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import type { Db } from '../../src/platform/db/index.ts';
-import { ARTIFACTS, describeInBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.ts';
-import { engines, freshDb } from '../support/db.ts';
-import { noSeriousViolations, seed, signIn } from './support.ts';
+import { ARTIFACTS, describeInBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { closeWorkspace, noSeriousViolations, openWorkspace, signIn } from './support.ts';
 
 const NEW_PASSWORD = 'a fresh workspace secret 7';
 
 describeInBrowser('workspace customers in a browser', () => {
   describe('workspace customers, disputes board and password reset (1280×800)', () => {
-    const engine = engines().includes('postgres') ? 'postgres' : 'pglite';
     let db: Db;
     let server: RunningServer;
     let browser: LaunchedBrowser;
@@ -35,22 +33,18 @@ describeInBrowser('workspace customers in a browser', () => {
       page.screenshot({ path: join(ARTIFACTS, `workspace-${name}.png`), fullPage: true });
 
     before(async () => {
-      db = await freshDb(engine);
-      await seed(db, today);
-      // a second high-priority customer, and one more in the list that the filter leaves out
-      await db.exec(`
-        INSERT INTO customers (external_id, name, priority) VALUES ('C-300', 'Alpine Tools', 'high'), ('C-400', 'Zephyr Retail', 'low');
-        INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount)
-          SELECT 'INV-4', id, 'INV-4', date '${today}' - 75, date '${today}' - 45, 'EUR', 250000 FROM customers WHERE external_id = 'C-300';`);
-      server = await startServer({ db, clock: fixedClock(now), port: 0 });
-      browser = await launchBrowser({ width: 1280, height: 800 });
-      page = browser.page;
+      ({ db, server, browser, page } = await openWorkspace({
+        now,
+        prepare: async (db) => {
+          // a second high-priority customer, and one more in the list that the filter leaves out
+          await db.exec(`
+            INSERT INTO customers (external_id, name, priority) VALUES ('C-300', 'Alpine Tools', 'high'), ('C-400', 'Zephyr Retail', 'low');
+            INSERT INTO invoices (external_id, customer_id, number, issue_date, due_date, currency, amount)
+              SELECT 'INV-4', id, 'INV-4', date '${today}' - 75, date '${today}' - 45, 'EUR', 250000 FROM customers WHERE external_id = 'C-300';`);
+        },
+      }));
     });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-      await db?.close();
-    });
+    after(() => closeWorkspace({ browser, server, db }));
 
     const names = async () =>
       (await page.locator('table.list tbody tr td:nth-child(2) a').allTextContents()).map((s) => s.trim());

@@ -7,19 +7,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../src/http/server.ts';
-import { fixedClock } from '../../src/platform/clock.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { addUser } from '../../src/users/users.ts';
-import { ARTIFACTS, describeInBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.ts';
-import { engines, freshDb } from '../support/db.ts';
-import { noSeriousViolations, PASSWORD, seed, signIn } from './support.ts';
+import { ARTIFACTS, describeInBrowser, type LaunchedBrowser } from '../support/browser.ts';
+import { closeWorkspace, noSeriousViolations, openWorkspace, PASSWORD, signIn } from './support.ts';
 
 const SMTP_PASSWORD = 'smtp-Browser-Secret-93e1';
 
 describeInBrowser('workspace settings in a browser', () => {
   describe('workspace settings (1280×800)', () => {
-    const engine = engines().includes('postgres') ? 'postgres' : 'pglite';
     let db: Db;
     let server: RunningServer;
     let browser: LaunchedBrowser;
@@ -27,18 +24,14 @@ describeInBrowser('workspace settings in a browser', () => {
     const now = new Date();
 
     before(async () => {
-      db = await freshDb(engine);
-      await seed(db, now.toISOString().slice(0, 10));
-      await addUser(db, { email: 'admin@example.com', role: 'admin', password: PASSWORD });
-      server = await startServer({ db, clock: fixedClock(now), port: 0 });
-      browser = await launchBrowser({ width: 1280, height: 800 });
-      page = browser.page;
+      ({ db, server, browser, page } = await openWorkspace({
+        now,
+        prepare: async (db) => {
+          await addUser(db, { email: 'admin@example.com', role: 'admin', password: PASSWORD });
+        },
+      }));
     });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-      await db?.close();
-    });
+    after(() => closeWorkspace({ browser, server, db }));
 
     const card = (name: string) => page.getByRole('region', { name });
 

@@ -6,10 +6,18 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { applyDemoDefaults } from '../../src/demo/load.ts';
+import { type RunningServer, startServer } from '../../src/http/server.ts';
 import { receiveInbound } from '../../src/inbound/intake/process.ts';
+import { fixedClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/index.ts';
 import { addUser } from '../../src/users/users.ts';
-import { describeViolations, seriousViolations } from '../support/browser.ts';
+import {
+  describeViolations,
+  type LaunchedBrowser,
+  launchBrowser,
+  seriousViolations,
+} from '../support/browser.ts';
+import { engines, freshDb } from '../support/db.ts';
 
 export const PASSWORD = 'workspace password 42';
 
@@ -60,4 +68,43 @@ export async function signIn(page: Page, base: string, email: string): Promise<v
 export async function noSeriousViolations(page: Page): Promise<void> {
   const violations = await seriousViolations(page);
   assert.deepEqual(violations, [], describeViolations(violations));
+}
+
+export interface OpenWorkspace {
+  db: Db;
+  server: RunningServer;
+  browser: LaunchedBrowser;
+  page: Page;
+}
+
+/**
+ * What every workspace browser suite starts from: a fresh ledger (PostgreSQL when
+ * TEST_DATABASE_URL is set, else PGlite) with the seed above, the suite's own `prepare` run on
+ * it, a server on a fixed clock, and a browser of the given size.
+ */
+export async function openWorkspace(options: {
+  now: Date;
+  prepare?: (db: Db) => Promise<void>;
+  width?: number;
+  height?: number;
+}): Promise<OpenWorkspace> {
+  const db = await freshDb(engines().includes('postgres') ? 'postgres' : 'pglite');
+  let server: RunningServer | undefined;
+  try {
+    await seed(db, options.now.toISOString().slice(0, 10));
+    await options.prepare?.(db);
+    server = await startServer({ db, clock: fixedClock(options.now), port: 0 });
+    const browser = await launchBrowser({ width: options.width ?? 1280, height: options.height ?? 800 });
+    return { db, server, browser, page: browser.page };
+  } catch (err) {
+    await server?.close();
+    await db.close();
+    throw err;
+  }
+}
+
+export async function closeWorkspace(open: Partial<OpenWorkspace>): Promise<void> {
+  await open.browser?.close();
+  await open.server?.close();
+  await open.db?.close();
 }
