@@ -134,6 +134,11 @@ describeEachEngine('settings: send test and workers', (db) => {
       };
       assert.equal(await transportOf(first), 'catcher', 'no SMTP server configured yet');
       await saveSection(db(), 'smtp', { host: '127.0.0.1', port: sink.port }, 'test');
+      // the change is picked up at the start of the sender's next round; a round already under
+      // way when it was saved still drains with the transport it began with
+      for (let i = 0; i < 400 && !lines.some((l) => /mail settings changed/.test(l)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const before = sink.messages.length;
       const second = await planMessage(db(), {
         customerId,
